@@ -1,0 +1,145 @@
+"""The service catalog: services and the request types (catalog items) users file against them."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from apps.accounts.models import Team
+from apps.catalog.choices import ApprovalRule, Audience, Criticality, FulfilmentMode, ItemStatus, ServiceStatus
+from apps.catalog.querysets import CatalogItemQuerySet, ServiceQuerySet
+
+
+def empty_form() -> dict:
+    return {"fields": []}
+
+
+class Category(models.Model):
+    """A shelf of the catalog that users browse by (Access, Hardware, Software...)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:category-detail", args=[self.slug])
+
+
+class Service(models.Model):
+    """A service the organisation runs, owned by a team, with a service-level objective."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="owned_services")
+    criticality = models.CharField(max_length=16, choices=Criticality.choices, default=Criticality.MEDIUM, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=ServiceStatus.choices, default=ServiceStatus.OPERATIONAL, db_index=True
+    )
+    tags = models.JSONField(default=list, blank=True)
+    slo_target = models.DecimalField(
+        max_digits=6, decimal_places=3, default=99.9, help_text="Availability objective, in percent."
+    )
+
+    objects = ServiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(slo_target__gt=0) & Q(slo_target__lte=100), name="%(app_label)s_%(class)s_slo_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:service-detail", args=[self.slug])
+
+
+class CatalogItem(models.Model):
+    """A request type: what a user can ask for, through its own form, and how it gets done."""
+
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="items")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="items")
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=100, unique=True)
+    summary = models.CharField(max_length=240, blank=True)
+    description = models.TextField(blank=True)
+    fulfilling_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="fulfilled_items")
+    approval_rule = models.CharField(max_length=24, choices=ApprovalRule.choices, default=ApprovalRule.NONE)
+    approval_team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.PROTECT, related_name="approved_items"
+    )
+    fulfilment_mode = models.CharField(max_length=16, choices=FulfilmentMode.choices, default=FulfilmentMode.MANUAL)
+    automation_action = models.CharField(
+        max_length=64, blank=True, help_text="Name of the automation action (automated items only)."
+    )
+    delivery_target_hours = models.DecimalField(
+        max_digits=6, decimal_places=2, default=8, help_text="Delivery target, in the fulfilling team's business hours."
+    )
+    audience = models.CharField(max_length=16, choices=Audience.choices, default=Audience.EVERYONE)
+    audience_teams = models.ManyToManyField(Team, blank=True, related_name="visible_items")
+    status = models.CharField(max_length=16, choices=ItemStatus.choices, default=ItemStatus.DRAFT, db_index=True)
+    form_definition = models.JSONField(
+        default=empty_form, blank=True, help_text="The request form, as data; see apps/catalog/formdefs.py."
+    )
+    current_form = models.ForeignKey(
+        "FormVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CatalogItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(approval_rule=ApprovalRule.TEAM) | Q(approval_team__isnull=False),
+                name="%(app_label)s_%(class)s_team_approval_names_team",
+            ),
+            models.CheckConstraint(
+                condition=~Q(fulfilment_mode=FulfilmentMode.AUTOMATED) | ~Q(automation_action=""),
+                name="%(app_label)s_%(class)s_automated_names_action",
+            ),
+            models.CheckConstraint(condition=Q(delivery_target_hours__gt=0), name="%(app_label)s_%(class)s_target_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:item-detail", args=[self.slug])
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.approval_rule != ApprovalRule.NONE
+
+
+class FormVersion(models.Model):
+    """One frozen version of an item's request form; a request keeps the version it was filed with."""
+
+    item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="form_versions")
+    number = models.PositiveIntegerField()
+    definition = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["item", "-number"]
+        constraints = [models.UniqueConstraint(fields=["item", "number"], name="%(app_label)s_%(class)s_unique_number")]
+
+    def __str__(self) -> str:
+        return f"{self.item} form v{self.number}"

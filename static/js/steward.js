@@ -1,0 +1,36 @@
+// Conditional form fields: a field row with data-show-if='{"field": name, "equals": value}' is shown only
+// while the named field holds that value. The server applies the same rule (apps/catalog/formdefs.py).
+(function () {
+  function currentValues(form, name) {
+    const inputs = form.querySelectorAll('[name="' + CSS.escape(name) + '"]');
+    const values = [];
+    inputs.forEach(function (el) {
+      if (el.type === "checkbox") { if (el.checked) values.push(el.value === "on" ? "true" : el.value); }
+      else if (el.type === "radio") { if (el.checked) values.push(el.value); }
+      else if (el.multiple) { Array.from(el.selectedOptions).forEach(function (o) { values.push(o.value); }); }
+      else { values.push(el.value); }
+    });
+    if (inputs.length === 1 && inputs[0].type === "checkbox" && !inputs[0].checked) values.push("false");
+    return values;
+  }
+  function refresh(form) {
+    form.querySelectorAll("[data-show-if]").forEach(function (row) {
+      const rule = JSON.parse(row.dataset.showIf);
+      const values = currentValues(form, rule.field);
+      const expected = String(rule.equals);
+      const show = values.indexOf(expected) !== -1;
+      row.hidden = !show;
+      row.querySelectorAll("input, select, textarea").forEach(function (el) { el.disabled = !show; });
+    });
+  }
+  function init(root) {
+    root.querySelectorAll("form").forEach(function (form) {
+      if (!form.querySelector("[data-show-if]")) return;
+      refresh(form);
+      form.addEventListener("change", function () { refresh(form); });
+      form.addEventListener("input", function () { refresh(form); });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
+})();

@@ -1,0 +1,85 @@
+"""Fixtures for every test: the people every view and API test covers.
+
+- ``owner``: an end user who files requests;
+- ``teammate``: a colleague in the owner's team (sees nothing of the owner's unless watching);
+- ``outsider``: a user in another team;
+- ``agent``: a service-desk agent of the fulfilling team ``desk_team``;
+- ``manager``: manager of the owner's team (approves "requester's manager" items);
+- ``admin_user``: a superuser.
+"""
+
+import pytest
+from django.test import Client
+
+from tests.factories import PASSWORD, CatalogItemFactory, TeamFactory, UserFactory
+
+
+@pytest.fixture
+def owner_team(db):
+    return TeamFactory(name="Product", slug="product")
+
+
+@pytest.fixture
+def desk_team(db):
+    return TeamFactory(name="Service desk", slug="service-desk")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="Elsewhere", slug="elsewhere")
+
+
+@pytest.fixture
+def manager(owner_team):
+    user = UserFactory(username="manager", roles=["Managers"], member_of=[owner_team])
+    owner_team.manager = user
+    owner_team.save(update_fields=["manager"])
+    return user
+
+
+@pytest.fixture
+def owner(owner_team, manager):
+    return UserFactory(username="owner", roles=["End users"], member_of=[owner_team])
+
+
+@pytest.fixture
+def teammate(owner_team):
+    return UserFactory(username="teammate", roles=["End users"], member_of=[owner_team])
+
+
+@pytest.fixture
+def outsider(other_team):
+    return UserFactory(username="outsider", roles=["End users"], member_of=[other_team])
+
+
+@pytest.fixture
+def agent(desk_team):
+    return UserFactory(username="agent", roles=["Agents"], member_of=[desk_team])
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="admin", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def item(desk_team):
+    """A published catalog item fulfilled by ``desk_team``, no approval."""
+    return CatalogItemFactory(slug="access-request", name="Access request", fulfilling_team=desk_team)
+
+
+def login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for():
+    """``client_for(user)``: a test client logged in as ``user``."""
+    return login
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
