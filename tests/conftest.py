@@ -83,3 +83,35 @@ def client_for():
 @pytest.fixture
 def password() -> str:
     return PASSWORD
+
+
+# --- A real Celery worker (celery's test worker, in a thread, on the configured broker) -------------
+
+
+@pytest.fixture(scope="session")
+def _celery_worker_session(django_db_setup, django_db_blocker):
+    from celery.contrib.testing.worker import start_worker
+
+    from portal.celery import app
+
+    # Database access is unblocked only while the worker starts and stops: wrapping the whole session
+    # would silently switch off pytest-django's database guard for every test (TOOLCHAIN.md).
+    with django_db_blocker.unblock():
+        app.control.purge()  # messages left by earlier runs or by unit tests that dispatched for real
+        context = start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10)
+        context.__enter__()
+    yield app
+    with django_db_blocker.unblock():
+        context.__exit__(None, None, None)
+
+
+@pytest.fixture
+def celery_worker(transactional_db, _celery_worker_session):
+    """A running worker; tests using it need ``transactional_db`` (their writes must be committed)."""
+    return _celery_worker_session
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = terminalreporter.stats.get("skipped", [])
+    if any("BROWSER TEST SKIPPED" in str(getattr(report, "longrepr", "")) for report in skipped):
+        terminalreporter.write_sep("!", "browser tests were SKIPPED: no Chromium on this machine", red=True, bold=True)

