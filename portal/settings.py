@@ -8,6 +8,7 @@ it refuses to start without SECRET_KEY.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -178,6 +179,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "fulfillment-close-fulfilled-requests": {
+        "task": "apps.fulfillment.tasks.fulfillment_close_fulfilled_requests",
+        "schedule": crontab(minute="17"),  # hourly, off the top of the hour
+    },
+}
 STEWARD_AUTO_CLOSE_DAYS = env.int("STEWARD_AUTO_CLOSE_DAYS", default=5)
 
 # --- Cache ----------------------------------------------------------------------------------------
@@ -190,12 +197,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"token_obtain": "10/min"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Steward API",
@@ -207,6 +218,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceStatusEnum": "apps.catalog.choices.ServiceStatus",
+        "CatalogItemStatusEnum": "apps.catalog.choices.ItemStatus",
+        "RequestStatusEnum": "apps.fulfillment.choices.RequestStatus",
+        "PriorityEnum": "apps.fulfillment.choices.Priority",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------------

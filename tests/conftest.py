@@ -68,6 +68,13 @@ def item(desk_team):
     return CatalogItemFactory(slug="access-request", name="Access request", fulfilling_team=desk_team)
 
 
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    # PBKDF2 costs ~0.2 s per user the factories make; only tests/accounts checks hashing itself.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"  # uploaded attachments never land in var/
+
+
 def login(user) -> Client:
     client = Client()
     client.force_login(user)

@@ -68,6 +68,7 @@ class CatalogItemFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CatalogItem
         django_get_or_create = ("slug",)
+        skip_postgeneration_save = True  # item_publish_form saves the row itself
 
     service = factory.SubFactory(ServiceFactory)
     category = factory.SubFactory(CategoryFactory)

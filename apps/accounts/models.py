@@ -2,12 +2,14 @@
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone as django_timezone
 
 from apps.accounts.choices import TokenAccess
 
@@ -79,7 +81,7 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # Django's own signature
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.is_service_account:
             # A service account can never log in with a password: it holds tokens only.
             self.set_unusable_password()
@@ -119,6 +121,15 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def status(self) -> str:
+        """ "active", "expired" or "revoked": the same test ApiTokenAuthentication applies."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= django_timezone.now():
+            return "expired"
+        return "active"
 
 
 class LoginFailure(models.Model):

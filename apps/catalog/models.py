@@ -1,17 +1,26 @@
 """The service catalog: services and the request types (catalog items) users file against them."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
 from apps.accounts.models import Team
 from apps.catalog.choices import ApprovalRule, Audience, Criticality, FulfilmentMode, ItemStatus, ServiceStatus
+from apps.catalog.formdefs import validate_definition
 from apps.catalog.querysets import CatalogItemQuerySet, ServiceQuerySet
 
 
 def empty_form() -> dict:
     return {"fields": []}
+
+
+def plain_number(value: Decimal | float | int) -> str:
+    text = f"{Decimal(str(value)):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class Category(models.Model):
@@ -40,7 +49,9 @@ class Service(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
     owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="owned_services")
-    criticality = models.CharField(max_length=16, choices=Criticality.choices, default=Criticality.MEDIUM, db_index=True)
+    criticality = models.CharField(
+        max_length=16, choices=Criticality.choices, default=Criticality.MEDIUM, db_index=True
+    )
     status = models.CharField(
         max_length=16, choices=ServiceStatus.choices, default=ServiceStatus.OPERATIONAL, db_index=True
     )
@@ -64,6 +75,11 @@ class Service(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:service-detail", args=[self.slug])
+
+    @property
+    def slo_display(self) -> str:
+        """The SLO target without trailing zeros: "99.9", "99.95"."""
+        return plain_number(self.slo_target)
 
 
 class CatalogItem(models.Model):
@@ -112,7 +128,9 @@ class CatalogItem(models.Model):
                 condition=~Q(fulfilment_mode=FulfilmentMode.AUTOMATED) | ~Q(automation_action=""),
                 name="%(app_label)s_%(class)s_automated_names_action",
             ),
-            models.CheckConstraint(condition=Q(delivery_target_hours__gt=0), name="%(app_label)s_%(class)s_target_positive"),
+            models.CheckConstraint(
+                condition=Q(delivery_target_hours__gt=0), name="%(app_label)s_%(class)s_target_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,6 +138,25 @@ class CatalogItem(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:item-detail", args=[self.slug])
+
+    def clean(self) -> None:
+        """Refuse a form that cannot render or validate, and approval/fulfilment settings that contradict."""
+        errors: dict[str, list[str]] = {}
+        try:
+            self.form_definition = validate_definition(self.form_definition)
+        except ValidationError as exc:
+            errors["form_definition"] = exc.messages
+        if self.approval_rule == ApprovalRule.TEAM and self.approval_team_id is None:
+            errors["approval_team"] = ["Name the team that approves this item."]
+        if self.fulfilment_mode == FulfilmentMode.AUTOMATED and not self.automation_action.strip():
+            errors["automation_action"] = ["Name the automation action that fulfils this item."]
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def delivery_target_display(self) -> str:
+        """The delivery target in hours without trailing zeros: "4", "1.5"."""
+        return plain_number(self.delivery_target_hours)
 
     @property
     def needs_approval(self) -> bool:

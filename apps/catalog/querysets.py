@@ -8,7 +8,7 @@ from django.db.models import Q
 from apps.catalog.choices import Audience, ItemStatus, ServiceStatus
 
 if TYPE_CHECKING:
-    from apps.catalog.models import CatalogItem, Service
+    from apps.catalog.models import CatalogItem, Service  # noqa: F401  # named in the QuerySet["..."] bases for mypy
 
 
 class CatalogItemQuerySet(models.QuerySet["CatalogItem"]):

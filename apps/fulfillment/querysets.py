@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 if TYPE_CHECKING:
-    from apps.fulfillment.models import ServiceRequest
+    from apps.fulfillment.models import ServiceRequest  # noqa: F401  # named in the base class's string
 
 
 class ServiceRequestQuerySet(models.QuerySet["ServiceRequest"]):
@@ -20,13 +20,18 @@ class ServiceRequestQuerySet(models.QuerySet["ServiceRequest"]):
             return self.none()
         if user.is_superuser:
             return self
-        own = Q(requester=user) | Q(requested_for=user) | Q(pk__in=models.Subquery(
-            self.model.watchers.through.objects.filter(user_id=user.pk).values("servicerequest_id")
-        ))
+        watched = self.model.watchers.through.objects.filter(user_id=user.pk).values("servicerequest_id")
+        # Managers see their team's requests and those of their primary-team members (the
+        # "requester's manager" approver, apps.fulfillment.permissions.is_approver), role or not.
+        own = (
+            Q(requester=user)
+            | Q(requested_for=user)
+            | Q(pk__in=models.Subquery(watched))
+            | Q(team__manager=user)
+            | Q(requester__primary_team__manager=user)
+        )
         if user.has_perm("fulfillment.work_servicerequest"):
             own |= Q(team__in=models.Subquery(user.memberships.values("team_id")))
         if user.has_perm("fulfillment.approve_servicerequest"):
-            own |= Q(team__manager=user) | Q(requester__primary_team__manager=user) | Q(
-                item__approval_team__in=models.Subquery(user.memberships.values("team_id"))
-            )
+            own |= Q(item__approval_team__in=models.Subquery(user.memberships.values("team_id")))
         return self.filter(own)

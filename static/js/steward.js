@@ -34,3 +34,12 @@
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target); });
 })();
+
+// Refusals (403) and stale pages (409) come back as fragments carrying the message: swap them in
+// (htmx does not swap 4xx answers by default).
+document.addEventListener("htmx:beforeSwap", function (e) {
+  if ([403, 409].indexOf(e.detail.xhr.status) !== -1) {
+    e.detail.shouldSwap = true;
+    e.detail.isError = false;
+  }
+});

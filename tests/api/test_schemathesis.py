@@ -28,7 +28,9 @@ def api_key(transactional_db) -> str:
     team = TeamFactory(slug="desk", name="Desk")
     CatalogItemFactory(slug="laptop", fulfilling_team=team)
     user = UserFactory(username="api-admin", is_superuser=True, is_staff=True, member_of=[team])
-    _, key = token_create(user=user, name="schemathesis", scopes=["requests", "changes", "evidence", "admin"], access="write")
+    _, key = token_create(
+        user=user, name="schemathesis", scopes=["requests", "changes", "evidence", "admin"], access="write"
+    )
     return key
 
 

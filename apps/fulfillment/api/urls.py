@@ -1,4 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
+from apps.fulfillment.api.views import ServiceRequestViewSet
+
 router = SimpleRouter()
+router.register("requests", ServiceRequestViewSet, basename="servicerequest")
 urlpatterns = router.urls

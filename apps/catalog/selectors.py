@@ -1,0 +1,69 @@
+"""Reads of the catalog, always scoped to what the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from apps.catalog.models import CatalogItem, Category, Service
+
+MAX_SEARCH_WORDS = 10
+MAX_WORD_LENGTH = 100
+
+
+def category_list() -> QuerySet[Category]:
+    return Category.objects.all()
+
+
+def service_queryset_for(user: Any) -> QuerySet[Service]:
+    """Services the user may open: every signed-in user, except retired ones (administrators see all)."""
+    return Service.objects.visible_to(user).select_related("owner_team")
+
+
+def item_queryset_for(user: Any) -> QuerySet[CatalogItem]:
+    """Catalog items in the user's audience (published, service not retired; administrators see all)."""
+    return CatalogItem.objects.visible_to(user).select_related(
+        "service", "category", "fulfilling_team", "approval_team", "current_form"
+    )
+
+
+def get_item_for_user(user: Any, slug: str) -> CatalogItem:
+    """The item, or Http404 when it does not exist or is outside the user's audience."""
+    return get_object_or_404(item_queryset_for(user), slug=slug)
+
+
+def get_service_for_user(user: Any, slug: str) -> Service:
+    return get_object_or_404(service_queryset_for(user), slug=slug)
+
+
+def search_words(q: str) -> list[str]:
+    """The words of a query, bounded so a pasted essay cannot build a huge SQL statement."""
+    words = [word[:MAX_WORD_LENGTH] for word in q.replace("\x00", " ").split()]
+    return words[:MAX_SEARCH_WORDS]
+
+
+def item_search_filter(items: QuerySet[CatalogItem], q: str) -> QuerySet[CatalogItem]:
+    """Items matching every word of ``q`` in name, summary, description, service name or a tag."""
+    for word in search_words(q):
+        # Tags are a JSON list; its text form holds each tag between quotes on SQLite and PostgreSQL.
+        items = items.filter(
+            Q(name__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(description__icontains=word)
+            | Q(service__name__icontains=word)
+            | Q(service__tags__icontains=word)
+        )
+    return items
+
+
+def item_search(user: Any, q: str) -> QuerySet[CatalogItem]:
+    return item_search_filter(item_queryset_for(user), q)
+
+
+def categories_with_items_for(user: Any) -> list[Category]:
+    """Categories that hold at least one visible item, each with ``visible_items`` prefetched."""
+    items = item_queryset_for(user).order_by("name")
+    categories = category_list().prefetch_related(Prefetch("items", queryset=items, to_attr="visible_items"))
+    return [category for category in categories if category.visible_items]

@@ -1,0 +1,116 @@
+"""HTML forms of fulfillment: thin input checks; the rules live in services and permissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils.html import format_html
+
+from apps.fulfillment.choices import Priority, RequestStatus
+from apps.fulfillment.services import COMMENT_MAX_CHARS
+
+USERNAME_MAX = 150
+
+
+class UserPickerInput(forms.TextInput):
+    """A username input whose <datalist> htmx fills from accounts:user-search as the user types."""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        list_id = f"{widget_attrs.get('id', name)}_options"
+        widget_attrs.update(
+            {
+                "list": list_id,
+                "autocomplete": "off",
+                "hx-get": reverse("accounts:user-search"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": f"#{list_id}",
+                "hx-swap": "innerHTML",
+                "hx-vals": 'js:{"q": event.target.value}',
+            }
+        )
+        return context
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
+        html = super().render(name, value, attrs, renderer)
+        return format_html('{}<datalist id="{}_options"></datalist>', html, (attrs or {}).get("id", name))
+
+
+class UsernameField(forms.CharField):
+    """A username of an active person; cleans to the User (or None when left empty)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", UserPickerInput(attrs={"class": "form-control"}))
+        super().__init__(max_length=USERNAME_MAX, **kwargs)
+
+    def clean(self, value: Any) -> Any:
+        username = super().clean(value)
+        if not username:
+            return None
+        user = get_user_model().objects.filter(username=username, is_active=True, is_service_account=False).first()
+        if user is None:
+            raise forms.ValidationError(f"No active person is named {username!r}.", code="unknown_user")
+        return user
+
+
+def tie_errors(form: forms.BaseForm) -> forms.BaseForm:
+    """Point each invalid field's aria-describedby at its error (ids from templates/includes/field.html)."""
+    for name in form.errors:
+        if name in form.fields:
+            bound = form[name]
+            ids = [f"{bound.auto_id}_error"] + ([f"{bound.auto_id}_helptext"] if bound.help_text else [])
+            form.fields[name].widget.attrs["aria-describedby"] = " ".join(ids)
+    return form
+
+
+class RequestMetaForm(forms.Form):
+    """The filing form's own fields, beside the item's answers (used with prefix "sr": no name clash)."""
+
+    requested_for = UsernameField(
+        required=False, label="Requested for", help_text="Leave empty when you ask for yourself; type to search."
+    )
+    priority = forms.ChoiceField(
+        choices=Priority.choices, initial=Priority.NORMAL, widget=forms.Select(attrs={"class": "form-select"})
+    )
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=RequestStatus.choices)
+    comment = forms.CharField(
+        required=False,
+        max_length=COMMENT_MAX_CHARS,
+        label="Comment (optional)",
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        max_length=COMMENT_MAX_CHARS, label="Comment", widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"})
+    )
+    is_internal = forms.BooleanField(
+        required=False,
+        label="Internal note (only the fulfilling team sees it)",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label="Attach a file", widget=forms.ClearableFileInput(attrs={"class": "form-control"}))
+
+
+class WatcherForm(forms.Form):
+    username = UsernameField(label="Add a watcher", help_text="A colleague's username; they get the updates too.")
+
+
+class WorkForm(forms.Form):
+    """The fulfilling team's fields: priority and assignee."""
+
+    priority = forms.ChoiceField(choices=Priority.choices, widget=forms.Select(attrs={"class": "form-select"}))
+    assignee = UsernameField(required=False, label="Assignee")
+    version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)

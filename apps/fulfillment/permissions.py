@@ -1,0 +1,136 @@
+"""Who may see and do what on a service request (hidden -> 404, read-only -> 403)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from apps.catalog.choices import ApprovalRule
+from apps.fulfillment.choices import OPEN_STATUSES, TRANSITIONS, RequestStatus
+from apps.fulfillment.models import ServiceRequest, parse_number
+from apps.fulfillment.selectors import request_queryset_for
+
+S = RequestStatus
+
+# Moves the fulfilling team makes (agents of request.team, and superusers); the table of what is
+# legal at all is choices.TRANSITIONS, these pairs only say which of them is "work".
+WORK_MOVES = frozenset(
+    {
+        (S.NEW, S.IN_PROGRESS),
+        (S.APPROVED, S.IN_PROGRESS),
+        (S.IN_PROGRESS, S.ON_HOLD),
+        (S.ON_HOLD, S.IN_PROGRESS),
+        (S.IN_PROGRESS, S.FULFILLED),
+        (S.IN_PROGRESS, S.FAILED),
+        (S.FAILED, S.IN_PROGRESS),
+        (S.FULFILLED, S.CLOSED),
+    }
+)
+APPROVAL_MOVES = frozenset({(S.AWAITING_APPROVAL, S.APPROVED), (S.AWAITING_APPROVAL, S.REJECTED)})
+REOPEN_MOVE = (S.FULFILLED, S.IN_PROGRESS)
+
+
+def team_ids(user: Any) -> frozenset[int]:
+    """The ids of the teams ``user`` belongs to, read once per user object (list pages stay constant)."""
+    cached = getattr(user, "_fulfillment_team_ids", None)
+    if cached is None:
+        cached = frozenset(user.memberships.values_list("team_id", flat=True)) if user.is_authenticated else frozenset()
+        user._fulfillment_team_ids = cached
+    return cached
+
+
+def is_requester(user: Any, sr: ServiceRequest) -> bool:
+    return user.pk is not None and user.pk in (sr.requester_id, sr.requested_for_id)
+
+
+def is_agent_of(user: Any, sr: ServiceRequest) -> bool:
+    """An agent of the request's team (work permission + membership), or a superuser."""
+    if user.is_superuser:
+        return True
+    return user.has_perm("fulfillment.work_servicerequest") and sr.team_id in team_ids(user)
+
+
+def is_approver(user: Any, sr: ServiceRequest) -> bool:
+    """Who decides an approval; never the person who filed the request."""
+    if user.pk == sr.requester_id:
+        return False
+    if user.is_superuser:
+        return True
+    rule = sr.item.approval_rule
+    if rule == ApprovalRule.REQUESTER_MANAGER:
+        primary = sr.requester.primary_team
+        return primary is not None and primary.manager_id == user.pk
+    if rule == ApprovalRule.TEAM:
+        return user.has_perm("fulfillment.approve_servicerequest") and sr.item.approval_team_id in team_ids(user)
+    return False
+
+
+def reopen_deadline(sr: ServiceRequest) -> dt.datetime | None:
+    if sr.fulfilled_at is None:
+        return None
+    return sr.fulfilled_at + dt.timedelta(days=settings.STEWARD_AUTO_CLOSE_DAYS)
+
+
+def can_transition(user: Any, sr: ServiceRequest, to: str) -> bool:
+    """Whether ``user`` may move ``sr`` to ``to`` now; legality itself comes from TRANSITIONS."""
+    move = (sr.status, to)
+    if to not in TRANSITIONS.get(sr.status, frozenset()):
+        return False
+    if to == S.CANCELLED:
+        return sr.status in OPEN_STATUSES and (is_requester(user, sr) or user.is_superuser)
+    if move in APPROVAL_MOVES:
+        return is_approver(user, sr)
+    if move == REOPEN_MOVE and (is_requester(user, sr) or user.is_superuser):
+        deadline = reopen_deadline(sr)
+        return deadline is not None and timezone.now() <= deadline
+    if move in WORK_MOVES and move != REOPEN_MOVE:
+        return is_agent_of(user, sr)
+    return False
+
+
+def allowed_transitions(user: Any, sr: ServiceRequest) -> list[str]:
+    """The statuses ``user`` may move ``sr`` to, in the order of RequestStatus."""
+    targets = TRANSITIONS.get(sr.status, frozenset())
+    return [s for s in S.values if s in targets and can_transition(user, sr, s)]
+
+
+def can_edit_request(user: Any, sr: ServiceRequest) -> bool:
+    """Participants (requester, requested for, the team's agents) may attach files and manage watchers."""
+    return is_requester(user, sr) or is_agent_of(user, sr)
+
+
+def can_comment(user: Any, sr: ServiceRequest, *, internal: bool = False) -> bool:
+    """Anyone who sees a request may comment publicly; internal notes are for the fulfilling team."""
+    if internal:
+        return is_agent_of(user, sr)
+    return True
+
+
+def can_see_internal(user: Any, sr: ServiceRequest) -> bool:
+    return is_agent_of(user, sr)
+
+
+def can_remove_watcher(user: Any, sr: ServiceRequest, watcher: Any) -> bool:
+    return watcher.pk == user.pk or can_edit_request(user, sr)
+
+
+def can_work(user: Any, sr: ServiceRequest) -> bool:
+    """Priority and assignment belong to the fulfilling team."""
+    return is_agent_of(user, sr)
+
+
+def get_request_for_user(user: Any, number: str, *, for_edit: bool = False) -> ServiceRequest:
+    """The request behind ``number`` if ``user`` may see it (else 404); ``for_edit`` also needs edit rights (403)."""
+    pk = parse_number(number)
+    if pk is None:
+        raise Http404("No such request.")
+    sr = get_object_or_404(request_queryset_for(user), pk=pk)
+    if for_edit and not can_edit_request(user, sr):
+        raise PermissionDenied("You may read this request but not change it.")
+    return sr

@@ -1,0 +1,296 @@
+"""HTML views of fulfillment: my requests, filing a request, the request page and its small actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import BaseForm
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from apps.accounts.models import User
+from apps.catalog.formdefs import build_form_class, display_answers
+from apps.catalog.selectors import get_item_for_user
+from apps.fulfillment import permissions, selectors, services
+from apps.fulfillment.exceptions import InvalidAnswers, InvalidTransition, StaleRequest
+from apps.fulfillment.filters import RequestFilterSet
+from apps.fulfillment.forms import (
+    AttachmentForm,
+    CommentForm,
+    RequestMetaForm,
+    TransitionForm,
+    WatcherForm,
+    WorkForm,
+    tie_errors,
+)
+from apps.fulfillment.models import Attachment, ServiceRequest
+
+PAGE_SIZE = 25
+DETAIL = "fulfillment/request_detail.html"
+
+
+class AuthedRequest(HttpRequest):
+    user: User
+
+
+def _is_fragment(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted  # type: ignore[union-attr]  # bool(htmx) checked first
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def request_mine(request: AuthedRequest) -> HttpResponse:
+    """Requests the user filed, was requested for or watches; filterable, paginated."""
+    queryset = selectors.request_mine_queryset(request.user)
+    filterset = RequestFilterSet(request.GET, queryset=queryset, request=request)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "fulfillment/request_mine.html"
+    if _is_fragment(request):
+        template += "#results"
+    return render(request, template, {"filterset": filterset, "page": page})
+
+
+def _add_service_errors(form: BaseForm, exc: ValidationError) -> None:
+    for name, errors in (exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}).items():
+        field = name if name in form.fields else None
+        for error in errors:
+            if field is None or error.messages[0] not in form.errors.get(field, []):
+                form.add_error(field, error)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_create(request: AuthedRequest, item_slug: str) -> HttpResponse:
+    """The item's own form plus "requested for" and priority; a failed submission keeps what was typed.
+
+    Invalid submissions are re-rendered with status 200 (Django's convention, and what htmx swaps).
+    """
+    item = get_item_for_user(request.user, item_slug)
+    if item.current_form is None:
+        raise Http404("This item has no form yet.")
+    form_class = build_form_class(item.current_form.definition)
+    if request.method == "GET":
+        context = {"item": item, "form": form_class(), "meta": RequestMetaForm(prefix="sr")}
+        return render(request, "fulfillment/request_create.html", context)
+    form, meta = form_class(data=request.POST), RequestMetaForm(request.POST, prefix="sr")
+    if form.is_valid() and meta.is_valid():
+        try:
+            sr = services.request_create(
+                item=item,
+                requester=request.user,
+                answers=request.POST,
+                requested_for=meta.cleaned_data["requested_for"],
+                priority=meta.cleaned_data["priority"],
+            )
+        except InvalidAnswers as exc:
+            _add_service_errors(form, exc)
+        except ValidationError as exc:
+            _add_service_errors(meta, exc)
+        else:
+            messages.success(request, f"{sr.number} was filed. You will get an email when it moves.")
+            return redirect(sr)
+    context = {"item": item, "form": tie_errors(form), "meta": tie_errors(meta)}
+    return render(request, "fulfillment/request_create.html", context)
+
+
+def _detail_context(request: AuthedRequest, sr: ServiceRequest, **extra: Any) -> dict[str, Any]:
+    user, sr = request.user, selectors.request_detail_get(sr)
+    agent = permissions.is_agent_of(user, sr)
+    context = {
+        "sr": sr,
+        "answers": display_answers(sr.form_version.definition, sr.answers),
+        "timeline": selectors.request_timeline(sr, include_internal=agent),
+        "transitions": [(s, permissions.S(s).label) for s in permissions.allowed_transitions(user, sr)],
+        "is_agent": agent,
+        "can_edit": permissions.can_edit_request(user, sr),
+        "reopen_deadline": permissions.reopen_deadline(sr),
+        "transition_form": TransitionForm(initial={"version": sr.version}),
+        "comment_form": CommentForm(),
+        "attachment_form": AttachmentForm(),
+        "watcher_form": WatcherForm(),
+        "work_form": WorkForm(initial={"priority": sr.priority, "assignee": getattr(sr.assignee, "username", "")})
+        if agent
+        else None,
+    }
+    for name, value in extra.items():
+        context[name] = tie_errors(value) if isinstance(value, BaseForm) else value
+    return context
+
+
+def _respond(
+    request: AuthedRequest, sr: ServiceRequest, regions: list[str], *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    """htmx: the named regions (the first swapped in place, the rest out of band); else the whole page."""
+    context = _detail_context(request, sr, **extra)
+    if not _is_fragment(request):
+        return render(request, DETAIL, context, status=status)
+    html = "".join(
+        render_to_string(f"{DETAIL}#{region}", {**context, "oob": i > 0}, request=request)
+        for i, region in enumerate(regions)
+    )
+    return HttpResponse(html, status=status)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def request_detail(request: AuthedRequest, number: str) -> HttpResponse:
+    sr = permissions.get_request_for_user(request.user, number)
+    return render(request, DETAIL, _detail_context(request, sr))
+
+
+@login_required
+@require_POST
+def request_transition(request: AuthedRequest, number: str) -> HttpResponse:
+    """Move the request; a stale page answers 409 and changes nothing."""
+    sr = permissions.get_request_for_user(request.user, number)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        message = " ".join(f"{name}: {'; '.join(map(str, errors))}" for name, errors in form.errors.items())
+        return _respond(request, sr, ["status"], status=400, transition_error=message)
+    try:
+        services.request_transition(
+            request=sr,
+            to=form.cleaned_data["to"],
+            actor=request.user,
+            expected_version=form.cleaned_data["version"],
+            comment=form.cleaned_data["comment"],
+        )
+    except StaleRequest as exc:
+        return _respond(request, sr, ["status"], status=409, transition_error=exc.message)
+    except InvalidTransition as exc:
+        return _respond(request, sr, ["status"], transition_error=exc.message)
+    except PermissionDenied as exc:
+        return _respond(request, sr, ["status"], status=403, transition_error=str(exc))
+    if not _is_fragment(request):
+        messages.success(request, f"{sr.number} is now {sr.get_status_display()}.")
+        return redirect(sr)
+    return _respond(request, sr, ["status", "timeline"])
+
+
+@login_required
+@require_POST
+def request_work(request: AuthedRequest, number: str) -> HttpResponse:
+    """Priority and assignee, for the fulfilling team."""
+    sr = permissions.get_request_for_user(request.user, number)
+    if not permissions.can_work(request.user, sr):
+        raise PermissionDenied("Only the fulfilling team can change this.")
+    form = WorkForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_update(
+                request=sr,
+                actor=request.user,
+                expected_version=form.cleaned_data["version"],
+                priority=form.cleaned_data["priority"],
+                assignee=form.cleaned_data["assignee"],
+            )
+        except StaleRequest as exc:
+            return _respond(request, sr, ["status"], status=409, transition_error=exc.message)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            return redirect(sr) if not _is_fragment(request) else _respond(request, sr, ["status", "timeline"])
+    return _respond(request, sr, ["status"], work_form=form)
+
+
+@login_required
+@require_POST
+def comment_create(request: AuthedRequest, number: str) -> HttpResponse:
+    sr = permissions.get_request_for_user(request.user, number)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_add(
+                request=sr,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                is_internal=form.cleaned_data["is_internal"],
+            )
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("is_internal", str(exc))
+        else:
+            if not _is_fragment(request):
+                return redirect(reverse("fulfillment:request-detail", args=[sr.number]) + "#request-timeline")
+            return _respond(request, sr, ["comments", "timeline"])
+    return _respond(request, sr, ["comments"], comment_form=form)
+
+
+@login_required
+@require_POST
+def attachment_create(request: AuthedRequest, number: str) -> HttpResponse:
+    sr = permissions.get_request_for_user(request.user, number, for_edit=True)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.attachment_add(request=sr, upload=form.cleaned_data["file"], actor=request.user)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            if not _is_fragment(request):
+                return redirect(reverse("fulfillment:request-detail", args=[sr.number]) + "#request-attachments")
+            return _respond(request, sr, ["attachments", "timeline"])
+    return _respond(request, sr, ["attachments"], attachment_form=form)
+
+
+@login_required
+@require_GET
+def attachment_download(request: AuthedRequest, number: str, attachment_id: int) -> FileResponse:
+    """The file, only to those who may see the request; always a download, never rendered inline."""
+    sr = permissions.get_request_for_user(request.user, number)
+    attachment = get_object_or_404(Attachment, request=sr, pk=attachment_id)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The file is gone.") from exc
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.filename, content_type=attachment.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def watcher_add(request: AuthedRequest, number: str) -> HttpResponse:
+    sr = permissions.get_request_for_user(request.user, number, for_edit=True)
+    form = WatcherForm(request.POST)
+    if form.is_valid():
+        try:
+            services.watcher_add(request=sr, watcher=form.cleaned_data["username"], actor=request.user)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            if not _is_fragment(request):
+                return redirect(reverse("fulfillment:request-detail", args=[sr.number]) + "#request-watchers")
+            return _respond(request, sr, ["watchers", "timeline"])
+    return _respond(request, sr, ["watchers"], watcher_form=form)
+
+
+@login_required
+@require_POST
+def watcher_remove(request: AuthedRequest, number: str, user_id: int) -> HttpResponse:
+    """Remove a watcher; after removing themself a watcher may no longer see the request: back to their list."""
+    sr = permissions.get_request_for_user(request.user, number)
+    watcher = get_object_or_404(sr.watchers.all(), pk=user_id)
+    services.watcher_remove(request=sr, watcher=watcher, actor=request.user)
+    if not selectors.request_queryset_for(request.user).filter(pk=sr.pk).exists():
+        messages.info(request, f"You no longer follow {sr.number}.")
+        target = reverse("fulfillment:request-mine")
+        return HttpResponse(headers={"HX-Redirect": target}) if _is_fragment(request) else redirect(target)
+    if not _is_fragment(request):
+        return redirect(reverse("fulfillment:request-detail", args=[sr.number]) + "#request-watchers")
+    return _respond(request, sr, ["watchers", "timeline"])

@@ -1,0 +1,49 @@
+"""Notifications and auto-close through the real broker and a real Celery worker: nothing of ours is mocked."""
+
+import datetime as dt
+import time
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from apps.fulfillment import services, tasks
+from apps.fulfillment.choices import RequestStatus
+from tests.fulfillment.factories import ServiceRequestFactory
+
+S = RequestStatus
+
+
+def wait_for(condition, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_status_change_email_is_sent_by_the_worker_after_commit(celery_worker, owner, agent, item):
+    sr = ServiceRequestFactory(requester=owner, item=item)
+
+    services.request_transition(request=sr, to=S.IN_PROGRESS, actor=agent, comment="Picked up")
+
+    assert wait_for(lambda: any(sr.number in m.subject for m in mail.outbox))
+    message = next(m for m in mail.outbox if sr.number in m.subject)
+    assert message.to == ["owner@example.com"] and "Picked up" in message.body
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_auto_close_runs_in_the_worker(celery_worker, owner, item, settings):
+    old = ServiceRequestFactory(
+        requester=owner, item=item, status=S.FULFILLED, fulfilled_at=timezone.now() - dt.timedelta(days=30)
+    )
+
+    closed = tasks.fulfillment_close_fulfilled_requests.delay().get(timeout=15)
+
+    assert closed == 1
+    old.refresh_from_db()
+    assert old.status == S.CLOSED
