@@ -16,12 +16,12 @@ def test_healthz_reports_database_and_broker_up(client):
 def test_healthz_answers_503_when_the_broker_is_down(client, settings):
     from portal.celery import app
 
-    original = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    original = app.conf.broker_write_url
+    app.conf.broker_write_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     try:
         response = client.get("/healthz")
     finally:
-        app.conf.broker_url = original
+        app.conf.broker_write_url = original
 
     assert response.status_code == 503
     assert response.json()["broker"] is False
