@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.catalog",
     "apps.fulfillment",
+    "apps.automation",
     "apps.demo",
 ]
 
@@ -186,6 +187,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 STEWARD_AUTO_CLOSE_DAYS = env.int("STEWARD_AUTO_CLOSE_DAYS", default=5)
+STEWARD_SEND_NOTIFICATIONS = True  # seed_demo switches it off while it writes its history
 
 # --- Cache ----------------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}

@@ -11,6 +11,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.catalog.api.urls")),
     path("", include("apps.fulfillment.api.urls")),
+    path("", include("apps.automation.api.urls")),
 ]
 
 urlpatterns = [

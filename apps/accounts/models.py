@@ -51,6 +51,21 @@ class Team(models.Model):
         return self.name
 
 
+class TeamHoliday(models.Model):
+    """A day the team does not work: SLA clocks skip it."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["team", "date"], name="%(app_label)s_%(class)s_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.date} {self.name}".strip()
+
+
 class User(AbstractUser):
     """A person, or a service account that exists only to hold pipeline tokens."""
 

@@ -48,6 +48,11 @@ class ServiceRequest(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # SLA: derived from the recorded state changes by services.sla; stored so queues can filter and sort.
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="Empty while the clock is paused.")
+    sla_warned_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    approval_reminded_at = models.DateTimeField(null=True, blank=True)
 
     objects = ServiceRequestQuerySet.as_manager()
 
@@ -111,3 +116,36 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class SavedFilter(models.Model):
+    """An agent's named queue filter: the query string of the queue page, kept for one click."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_filters")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="%(app_label)s_%(class)s_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CannedReply(models.Model):
+    """A ready-made answer a team's agents insert into a comment."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="canned_replies")
+    title = models.CharField(max_length=100)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["team", "title"]
+        verbose_name_plural = "canned replies"
+        constraints = [models.UniqueConstraint(fields=["team", "title"], name="%(app_label)s_%(class)s_unique_title")]
+
+    def __str__(self) -> str:
+        return self.title

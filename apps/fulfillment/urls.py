@@ -1,6 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
-from apps.fulfillment import views
+from apps.fulfillment.views import requests as views
 
 
 class RequestNumberConverter:
@@ -20,6 +20,8 @@ register_converter(RequestNumberConverter, "request_number")
 app_name = "fulfillment"
 urlpatterns = [
     path("", views.request_mine, name="request-mine"),
+    path("queue/", include("apps.fulfillment.urls_queue")),
+    path("approvals/", include("apps.fulfillment.urls_approvals")),
     path("new/<slug:item_slug>/", views.request_create, name="request-create"),
     path("<request_number:number>/", views.request_detail, name="request-detail"),
     path("<request_number:number>/transition/", views.request_transition, name="request-transition"),

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from celery.app.task import Task
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
@@ -46,16 +44,11 @@ AUTO_CLOSED = "Closed automatically {days} days after fulfilment."
 WORK = (S.IN_PROGRESS, S.ON_HOLD, S.FULFILLED, S.FAILED, S.CLOSED)
 
 
-@contextmanager
-def quiet_side_effects() -> Iterator[None]:
-    """Seeded history sends no email: Celery dispatch becomes a no-op, and mail goes to the dummy backend."""
-    original = Task.apply_async
-    Task.apply_async = lambda *args, **kwargs: None  # type: ignore[assignment,method-assign]  # restored below
-    try:
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-            yield
-    finally:
-        Task.apply_async = original  # type: ignore[method-assign]  # restores the real method
+def quiet_side_effects() -> override_settings:
+    """Seeded history sends no email: services queue no notification, and stray mail goes nowhere."""
+    return override_settings(
+        STEWARD_SEND_NOTIFICATIONS=False, EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"
+    )
 
 
 @dataclass

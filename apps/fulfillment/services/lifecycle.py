@@ -28,6 +28,7 @@ from apps.fulfillment.choices import TERMINAL_STATUSES, TRANSITIONS, Priority, R
 from apps.fulfillment.exceptions import InvalidAnswers, InvalidTransition, StaleRequest
 from apps.fulfillment.models import Attachment, Comment, ServiceRequest
 from apps.fulfillment.permissions import can_comment, can_edit_request, can_remove_watcher, can_transition, can_work
+from apps.fulfillment.services import automation, sla
 
 S = RequestStatus
 COMMENT_MAX_CHARS = 20_000
@@ -96,8 +97,11 @@ def request_create(
         requested_for=getattr(requested_for, "username", None),
     )
     _notify_status(event)
+    sla.request_sla_refresh(request=sr)
     if item.needs_approval:
         sr = _move(sr, to=S.AWAITING_APPROVAL, actor=None, comment="")
+    else:
+        automation.request_automation_queue(request=sr)
     return sr
 
 
@@ -131,6 +135,9 @@ def _move(sr: ServiceRequest, *, to: str, actor: Any, comment: str) -> ServiceRe
     _cas_update(sr, **fields)
     event = audit_record(target=sr, verb="status_changed", actor=actor, comment=comment, **{"from": old, "to": to})
     _notify_status(event)
+    sla.request_sla_refresh(request=sr)
+    if to == S.APPROVED:
+        automation.request_automation_queue(request=sr)
     return sr
 
 
@@ -262,7 +269,8 @@ def comment_add(
     comment = Comment.objects.create(request=request, author=author, body=body, is_internal=is_internal)
     audit_record(target=request, verb="commented", actor=author, comment_id=comment.pk, internal=is_internal)
     if not is_internal:
-        transaction.on_commit(partial(tasks.fulfillment_send_comment_email.delay, comment_id=comment.pk))
+        _notify_later(tasks.fulfillment_send_comment_email, comment_id=comment.pk)
+    sla.request_sla_on_comment(request=request, comment=comment)
     return comment
 
 
@@ -352,8 +360,15 @@ def attachment_add(*, request: ServiceRequest, upload: UploadedFile, actor: Any)
 # --- Notifications (run in the worker) -------------------------------------------------------------------
 
 
+def _notify_later(task: Any, **ids: int) -> None:
+    """Queue a notification task once the transaction commits (never for a rolled-back write)."""
+    # seed_demo turns this off: a history of hundreds of requests must not email everyone at first start.
+    if settings.STEWARD_SEND_NOTIFICATIONS:
+        transaction.on_commit(partial(task.delay, **ids))
+
+
 def _notify_status(event: AuditEvent) -> None:
-    transaction.on_commit(partial(tasks.fulfillment_send_status_email.delay, event_id=event.pk))
+    _notify_later(tasks.fulfillment_send_status_email, event_id=event.pk)
 
 
 def _recipients(sr: ServiceRequest, *, exclude_id: int | None) -> list[Any]:

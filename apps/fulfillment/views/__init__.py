@@ -1,0 +1,1 @@
+"""HTML views of service requests: one module per page family (requests, queue, approvals)."""
