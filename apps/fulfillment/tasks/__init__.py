@@ -25,3 +25,7 @@ def fulfillment_send_comment_email(*, comment_id: int) -> int:
     from apps.fulfillment.services import request_send_comment_email
 
     return request_send_comment_email(comment_id=comment_id)
+
+
+# Celery's autodiscovery imports this package only: the task modules of each concern register here.
+from apps.fulfillment.tasks import approvals, automation, sla  # noqa: E402, F401

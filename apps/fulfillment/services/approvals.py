@@ -1,0 +1,1 @@
+"""Writes of the approver's inbox: decisions, bulk decisions, reminders."""

@@ -1,0 +1,1 @@
+"""Writes of the agent queue: bulk actions, saved filters, canned replies."""

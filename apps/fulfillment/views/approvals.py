@@ -1,0 +1,1 @@
+"""HTML views of the approver's inbox."""
