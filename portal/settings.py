@@ -187,6 +187,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 STEWARD_AUTO_CLOSE_DAYS = env.int("STEWARD_AUTO_CLOSE_DAYS", default=5)
+STEWARD_AUTOMATION_ALLOWED_HOSTS = env.list("STEWARD_AUTOMATION_ALLOWED_HOSTS", default=[])
+STEWARD_AUTOMATION_SWEEP_AFTER_SECONDS = env.int("STEWARD_AUTOMATION_SWEEP_AFTER_SECONDS", default=60)
+STEWARD_APPROVAL_REMINDER_HOURS = env.int("STEWARD_APPROVAL_REMINDER_HOURS", default=24)
+STEWARD_BENCH_CEILING = env.bool("STEWARD_BENCH_CEILING", default=False)
 STEWARD_SEND_NOTIFICATIONS = True  # seed_demo switches it off while it writes its history
 
 # --- Cache ----------------------------------------------------------------------------------------
