@@ -185,10 +185,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.fulfillment.tasks.fulfillment_close_fulfilled_requests",
         "schedule": crontab(minute="17"),  # hourly, off the top of the hour
     },
+    "fulfillment-sla-sweep": {
+        "task": "apps.fulfillment.tasks.sla.fulfillment_sla_sweep",
+        "schedule": crontab(minute="*"),  # every minute: warn due within the hour, escalate overdue
+    },
+    "automation-sweep-pending": {
+        "task": "apps.automation.tasks.automation_sweep_pending",
+        "schedule": 60.0,  # re-dispatch automation the broker lost (the embedded one cannot redeliver)
+    },
 }
 STEWARD_AUTO_CLOSE_DAYS = env.int("STEWARD_AUTO_CLOSE_DAYS", default=5)
 STEWARD_AUTOMATION_ALLOWED_HOSTS = env.list("STEWARD_AUTOMATION_ALLOWED_HOSTS", default=[])
 STEWARD_AUTOMATION_SWEEP_AFTER_SECONDS = env.int("STEWARD_AUTOMATION_SWEEP_AFTER_SECONDS", default=60)
+STEWARD_AUTOMATION_RUN_TIMEOUT_SECONDS = env.int("STEWARD_AUTOMATION_RUN_TIMEOUT_SECONDS", default=600)
+STEWARD_AUTOMATION_ENABLED = True  # seed_demo switches it off while it writes its scripted history
 STEWARD_APPROVAL_REMINDER_HOURS = env.int("STEWARD_APPROVAL_REMINDER_HOURS", default=24)
 STEWARD_BENCH_CEILING = env.bool("STEWARD_BENCH_CEILING", default=False)
 STEWARD_SEND_NOTIFICATIONS = True  # seed_demo switches it off while it writes its history

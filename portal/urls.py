@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("apps.accounts.urls")),
     path("requests/", include("apps.fulfillment.urls")),
+    path("automation/", include("apps.automation.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("", include("apps.catalog.urls")),
 ]

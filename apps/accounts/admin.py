@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from apps.accounts import services
 from apps.accounts.choices import TokenAccess, TokenScope
 from apps.accounts.forms import AdminLoginForm
-from apps.accounts.models import ApiToken, LoginFailure, Membership, Team, User
+from apps.accounts.models import ApiToken, LoginFailure, Membership, Team, TeamHoliday, User
 
 # The admin's login goes through the same throttled backend; this makes it say so when it refuses.
 admin.site.login_form = AdminLoginForm
@@ -20,6 +20,14 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["user", "team"]
     readonly_fields = ["joined_at"]
+
+
+class TeamHolidayInline(admin.TabularInline):
+    """Days off of a team: SLA clocks (apps.fulfillment.selectors.sla.calendar_for_team) skip them."""
+
+    model = TeamHoliday
+    extra = 0
+    fields = ["date", "name"]
 
 
 @admin.register(User)
@@ -47,7 +55,7 @@ class TeamAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["manager"]
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, TeamHolidayInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "description", "manager", "joinable")}),
         ("Business hours", {"fields": ("timezone", "workday_start", "workday_end", "working_days")}),

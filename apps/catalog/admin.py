@@ -72,7 +72,18 @@ class CatalogItemAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "slug", "service", "category", "status", "summary", "description"]}),
         (
             "Fulfilment",
-            {"fields": ["fulfilling_team", "fulfilment_mode", "automation_action", "delivery_target_hours"]},
+            {
+                "fields": [
+                    "fulfilling_team",
+                    "fulfilment_mode",
+                    "automation_action",
+                    "automation_config",
+                    "delivery_target_hours",
+                ],
+                "description": "Automated items name an action; the form must have the fields it needs. "
+                'Actions: join-team (a required team field), http ({"endpoint": slug}), '
+                'email ({"subject", "body", "to": [...], "to_user": true}).',
+            },
         ),
         ("Approval and audience", {"fields": ["approval_rule", "approval_team", "audience", "audience_teams"]}),
         (

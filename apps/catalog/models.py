@@ -14,6 +14,15 @@ from apps.catalog.formdefs import validate_definition
 from apps.catalog.querysets import CatalogItemQuerySet, ServiceQuerySet
 
 
+def check_automation(action: str, definition: dict, config: object) -> dict:
+    """The item's normalised automation config; ValidationError keyed ``automation_action``/``automation_config``
+    when the action is unknown, the form lacks a field the action needs (named), or the config does not fit."""
+    from apps.automation.services import action_validate  # the engine's registry; imported late, at use
+
+    fields = {field["name"]: field for field in definition.get("fields", [])}
+    return action_validate(action=action.strip(), fields=fields, config=config)
+
+
 def empty_form() -> dict:
     return {"fields": []}
 
@@ -100,6 +109,11 @@ class CatalogItem(models.Model):
     automation_action = models.CharField(
         max_length=64, blank=True, help_text="Name of the automation action (automated items only)."
     )
+    automation_config = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='The action\'s settings as JSON, e.g. {"endpoint": "<HTTP endpoint slug>"} for "http".',
+    )
     delivery_target_hours = models.DecimalField(
         max_digits=6, decimal_places=2, default=8, help_text="Delivery target, in the fulfilling team's business hours."
     )
@@ -150,6 +164,13 @@ class CatalogItem(models.Model):
             errors["approval_team"] = ["Name the team that approves this item."]
         if self.fulfilment_mode == FulfilmentMode.AUTOMATED and not self.automation_action.strip():
             errors["automation_action"] = ["Name the automation action that fulfils this item."]
+        elif self.fulfilment_mode == FulfilmentMode.AUTOMATED and "form_definition" not in errors:
+            try:
+                self.automation_config = check_automation(
+                    self.automation_action, self.form_definition, self.automation_config
+                )
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
         if errors:
             raise ValidationError(errors)
 

@@ -7,8 +7,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.catalog.choices import FulfilmentMode
 from apps.catalog.formdefs import validate_definition
-from apps.catalog.models import CatalogItem, FormVersion
+from apps.catalog.models import CatalogItem, FormVersion, check_automation
 from apps.core.services import audit_record
 
 
@@ -29,6 +30,9 @@ def item_check_definition(*, definition: object) -> dict[str, Any]:
 def item_publish_form(*, item: CatalogItem, definition: object, actor: Any) -> FormVersion:
     """Make ``definition`` the item's request form: a new FormVersion only when it differs from the current one."""
     normalised = item_check_definition(definition=definition)
+    if item.fulfilment_mode == FulfilmentMode.AUTOMATED:
+        # A new form must keep the fields the item's automation needs (the message names the missing one).
+        check_automation(item.automation_action, normalised, item.automation_config)
     # Locks the item so two publishers cannot both take the same version number.
     CatalogItem.objects.select_for_update().filter(pk=item.pk).first()
     current = FormVersion.objects.filter(pk=item.current_form_id).first() if item.current_form_id else None

@@ -200,6 +200,10 @@ ITEMS: dict[str, dict[str, Any]] = {
         "category": "teams-collaboration",
         "fulfilling_team": "service-desk",
         "delivery_target_hours": Decimal("4"),
+        # Fulfilled in seconds by apps.automation's "join-team" action (needs the required "team" field).
+        "fulfilment_mode": "automated",
+        "automation_action": "join-team",
+        "automation_config": {},
         "form": [
             _field(
                 "team",

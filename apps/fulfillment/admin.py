@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from apps.fulfillment.models import Attachment, Comment, ServiceRequest
+from apps.fulfillment.models import Attachment, CannedReply, Comment, SavedFilter, ServiceRequest
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -53,3 +53,22 @@ class AttachmentAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Attachment]:
         return Attachment.objects.filter(request__in=ServiceRequest.objects.visible_to(request.user))
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "query", "created_at"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__username"]
+    raw_id_fields = ["user"]  # never a dropdown of every user
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    """Canned replies are managed here by administrators; agents pick them on the request page."""
+
+    list_display = ["title", "team", "created_at"]
+    list_filter = ["team"]
+    list_select_related = ["team"]
+    search_fields = ["title", "body", "team__name"]
+    autocomplete_fields = ["team"]

@@ -15,8 +15,12 @@ from apps.fulfillment.services import COMMENT_MAX_CHARS
 USERNAME_MAX = 150
 
 
-class UserPickerInput(forms.TextInput):
-    """A username input whose <datalist> htmx fills from accounts:user-search as the user types."""
+class PickerInput(forms.TextInput):
+    """A text input whose <datalist> htmx fills as the user types, from an accounts:*-search URL (never a full list)."""
+
+    def __init__(self, url_name: str = "accounts:user-search", attrs: dict[str, Any] | None = None) -> None:
+        self.url_name = url_name
+        super().__init__(attrs)
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
@@ -26,11 +30,12 @@ class UserPickerInput(forms.TextInput):
             {
                 "list": list_id,
                 "autocomplete": "off",
-                "hx-get": reverse("accounts:user-search"),
+                "hx-get": reverse(self.url_name),
                 "hx-trigger": "input changed delay:250ms",
                 "hx-target": f"#{list_id}",
                 "hx-swap": "innerHTML",
                 "hx-vals": 'js:{"q": event.target.value}',
+                "hx-push-url": "false",  # a filter form's hx-push-url is inherited otherwise
             }
         )
         return context
@@ -38,6 +43,13 @@ class UserPickerInput(forms.TextInput):
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> Any:
         html = super().render(name, value, attrs, renderer)
         return format_html('{}<datalist id="{}_options"></datalist>', html, (attrs or {}).get("id", name))
+
+
+class UserPickerInput(PickerInput):
+    """A username input whose <datalist> htmx fills from accounts:user-search as the user types."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__("accounts:user-search", attrs)
 
 
 class UsernameField(forms.CharField):
@@ -114,3 +126,55 @@ class WorkForm(forms.Form):
     priority = forms.ChoiceField(choices=Priority.choices, widget=forms.Select(attrs={"class": "form-select"}))
     assignee = UsernameField(required=False, label="Assignee")
     version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+
+
+BULK_ACTIONS = [("assign", "Assign to"), ("assign_me", "Assign to me"), ("status", "Change status to")]
+
+
+class _TickedField(forms.MultipleChoiceField):
+    """Ticked rows; their meaning is checked by BulkActionForm.clean_selected and the services."""
+
+    def valid_value(self, value: str) -> bool:
+        return True
+
+
+class BulkActionForm(forms.Form):
+    """The queue's bulk form: the ticked rows (``<pk>.<version>``) and what to do with them."""
+
+    action = forms.ChoiceField(choices=BULK_ACTIONS)
+    selected = _TickedField(label="Requests")
+    assignee = UsernameField(required=False, label="Assignee")
+    to = forms.ChoiceField(choices=[("", "—"), *RequestStatus.choices], required=False, label="New status")
+    comment = forms.CharField(required=False, max_length=COMMENT_MAX_CHARS, label="Comment (optional)")
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["selected"].error_messages["required"] = "Tick at least one request."
+
+    def clean_selected(self) -> dict[int, int]:
+        """{pk: version read when the page was rendered}."""
+        picked: dict[int, int] = {}
+        for value in self.cleaned_data.get("selected") or []:
+            pk, _, version = str(value).partition(".")
+            if not (pk.isdigit() and version.isdigit()) or len(pk) > 18 or len(version) > 9:
+                raise forms.ValidationError("A ticked row is not a request of this page.", code="invalid")
+            picked[int(pk)] = int(version)
+        if not picked:
+            raise forms.ValidationError("Tick at least one request.", code="required")
+        return picked
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "assign" and not data.get("assignee"):
+            self.add_error("assignee", "Pick the person to assign to.")
+        if data.get("action") == "status" and not data.get("to"):
+            self.add_error("to", "Pick the new status.")
+        return data
+
+
+class SavedFilterForm(forms.Form):
+    name = forms.CharField(
+        max_length=80, label="Save this filter as", widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)

@@ -63,7 +63,8 @@ def test_item_validation_checks_approval_and_automation_consistency():
         item_validate(item=item)
     assert set(caught.value.message_dict) == {"approval_team", "automation_action"}
 
-    item.approval_team, item.automation_action = TeamFactory(), "grant_access"
+    item.approval_team, item.automation_action = TeamFactory(), "join-team"
+    item.form_definition = {"fields": [{"name": "team", "label": "Team", "type": "team", "required": True}]}
     item_validate(item=item)
 
 

@@ -99,7 +99,8 @@ def test_join_team_asks_for_one_joinable_team():
     assert [(f["name"], f["type"], f["required"], f.get("joinable_only")) for f in fields] == [
         ("team", "team", True, True)
     ]
-    assert item.fulfilment_mode == "manual" and item.status == "published"
+    assert item.fulfilment_mode == "automated" and item.automation_action == "join-team"
+    assert item.status == "published"
 
 
 @pytest.mark.django_db

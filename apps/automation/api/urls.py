@@ -1,3 +1,8 @@
 from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from apps.automation.api.views import AutomationRunViewSet
+
+router = SimpleRouter()
+router.register("automation-runs", AutomationRunViewSet, basename="automationrun")
+urlpatterns: list[URLPattern | URLResolver] = router.urls

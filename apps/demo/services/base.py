@@ -115,8 +115,9 @@ def _item_values(spec: dict[str, Any], teams: dict[str, Team]) -> dict[str, Any]
         "fulfilling_team": teams[spec["fulfilling_team"]],
         "approval_rule": spec.get("approval_rule", ApprovalRule.NONE),
         "approval_team": teams[approval_team] if approval_team else None,
-        "fulfilment_mode": "manual",  # join-team becomes automated with the action engine (next issue)
-        "automation_action": "",
+        "fulfilment_mode": spec.get("fulfilment_mode", "manual"),
+        "automation_action": spec.get("automation_action", ""),
+        "automation_config": spec.get("automation_config", {}),
         "delivery_target_hours": spec["delivery_target_hours"],
         "audience": Audience.TEAMS if spec.get("audience_teams") else Audience.EVERYONE,
         "status": ItemStatus.DRAFT if spec.get("draft") else ItemStatus.PUBLISHED,

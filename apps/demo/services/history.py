@@ -47,7 +47,9 @@ WORK = (S.IN_PROGRESS, S.ON_HOLD, S.FULFILLED, S.FAILED, S.CLOSED)
 def quiet_side_effects() -> override_settings:
     """Seeded history sends no email: services queue no notification, and stray mail goes nowhere."""
     return override_settings(
-        STEWARD_SEND_NOTIFICATIONS=False, EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"
+        STEWARD_SEND_NOTIFICATIONS=False,
+        STEWARD_AUTOMATION_ENABLED=False,
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
     )
 
 

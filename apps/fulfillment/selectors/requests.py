@@ -72,6 +72,7 @@ def describe_event(event: AuditEvent) -> str:
         "attachment_added": f"attached {d.get('filename')}",
         "priority_changed": f"changed the priority from {d.get('from')} to {d.get('to')}",
         "assigned": f"assigned the request to {d.get('to') or 'nobody'}",
+        "sla_escalated": "escalated the request: it passed its due time",
     }
     return texts.get(event.verb, event.verb.replace("_", " "))
 

@@ -1,1 +1,160 @@
-"""Writes of the approver's inbox: decisions, bulk decisions, reminders."""
+"""Writes of the approver's inbox: decisions (one or many, all or nothing) and reminders."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.fulfillment.choices import RequestStatus
+from apps.fulfillment.models import ServiceRequest
+from apps.fulfillment.permissions import can_transition
+from apps.fulfillment.selectors.approvals import approvers_for
+from apps.fulfillment.services.lifecycle import request_transition
+
+S = RequestStatus
+DECISIONS = {"approve": S.APPROVED, "reject": S.REJECTED}
+BULK_MAX = 100
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why one request of a bulk decision cannot be decided by the caller."""
+
+    number: str
+    reason: str
+
+
+class BulkRefused(Exception):
+    """A bulk decision was refused as a whole: nothing was written. ``refusals`` says which and why."""
+
+    def __init__(self, refusals: Sequence[Refusal]) -> None:
+        self.refusals = list(refusals)
+        super().__init__("; ".join(f"{r.number}: {r.reason}" for r in self.refusals))
+
+
+def decision_status(decision: str) -> str:
+    """The status a decision moves to; ValidationError for anything but approve/reject."""
+    if decision not in DECISIONS:
+        raise ValidationError({"decision": "Choose “approve” or “reject”."})
+    return DECISIONS[decision]
+
+
+def approval_refusal(user: Any, sr: ServiceRequest, decision: str) -> str | None:
+    """Why ``user`` may not take ``decision`` on ``sr`` now, or None when they may."""
+    if sr.status != S.AWAITING_APPROVAL:
+        return f"it is “{S(sr.status).label}”, no longer awaiting approval"
+    if user.pk == sr.requester_id:
+        return "you filed it: nobody approves their own request"
+    if not can_transition(user, sr, decision_status(decision)):
+        return "you are not its approver"
+    return None
+
+
+@transaction.atomic
+def approval_decide(
+    *, request: ServiceRequest, decision: str, actor: Any, comment: str = "", expected_version: int | None = None
+) -> ServiceRequest:
+    """Approve or reject one request with an optional comment; the requester is notified by the lifecycle.
+
+    Raises ValidationError (decision), InvalidTransition, StaleRequest or PermissionDenied (not the approver,
+    or one's own request) exactly as request_transition does.
+    """
+    to = decision_status(decision)
+    return request_transition(request=request, to=to, actor=actor, expected_version=expected_version, comment=comment)
+
+
+def approval_decide_bulk(
+    *, requests: Sequence[ServiceRequest], missing: Sequence[str] = (), decision: str, actor: Any, comment: str = ""
+) -> list[ServiceRequest]:
+    """Decide every request of ``requests`` or none of them.
+
+    All are checked first; any refusal (or a ``missing`` number the caller cannot see) raises BulkRefused
+    and nothing is written. Then all moves run in one transaction, so a concurrent change (StaleRequest,
+    PermissionDenied) rolls every move back too.
+    """
+    decision_status(decision)
+    if not requests and not missing:
+        raise ValidationError({"numbers": "Select at least one request."})
+    if len(requests) + len(missing) > BULK_MAX:
+        raise ValidationError({"numbers": f"Decide at most {BULK_MAX} requests at once."})
+    refusals = [Refusal(number, "no such request, or not visible to you") for number in missing]
+    for sr in requests:
+        reason = approval_refusal(actor, sr, decision)
+        if reason is not None:
+            refusals.append(Refusal(sr.number, reason))
+    if refusals:
+        raise BulkRefused(refusals)
+    with transaction.atomic():
+        return [
+            approval_decide(request=sr, decision=decision, actor=actor, comment=comment, expected_version=sr.version)
+            for sr in requests
+        ]
+
+
+# --- Reminders -----------------------------------------------------------------------------------------
+
+
+def reminder_delay() -> dt.timedelta:
+    return dt.timedelta(hours=getattr(settings, "STEWARD_APPROVAL_REMINDER_HOURS", 24))
+
+
+def approvals_send_reminders(*, now: dt.datetime | None = None) -> int:
+    """Remind the approvers of requests waiting longer than STEWARD_APPROVAL_REMINDER_HOURS; returns how many.
+
+    A request waits from its creation (request_create moves it to awaiting approval at once, and nothing
+    moves it back). Each request is claimed with a conditional update of approval_reminded_at, so two
+    concurrent runs remind once per period; a failed send rolls the claim back for the next run.
+    """
+    now = now or timezone.now()
+    cutoff = now - reminder_delay()
+    due = ServiceRequest.objects.filter(status=S.AWAITING_APPROVAL, created_at__lte=cutoff).filter(
+        Q(approval_reminded_at__isnull=True) | Q(approval_reminded_at__lte=cutoff)
+    )
+    reminded = 0
+    for pk in due.values_list("pk", flat=True).iterator(chunk_size=500):
+        with transaction.atomic():
+            if due.filter(pk=pk).update(approval_reminded_at=now) != 1:
+                continue  # another run claimed it, or it was decided meanwhile
+            sr = ServiceRequest.objects.select_related("item", "requester__primary_team").get(pk=pk)
+            _send_reminder(sr, now=now)
+            reminded += 1
+    return reminded
+
+
+def _send_reminder(sr: ServiceRequest, *, now: dt.datetime) -> int:
+    approvers = approvers_for(sr)
+    if not approvers:
+        return 0
+    hours = int((now - sr.created_at).total_seconds() // 3600)
+    url = settings.SITE_URL.rstrip("/") + sr.get_absolute_url()
+    inbox = settings.SITE_URL.rstrip("/") + reverse("fulfillment:approval-inbox")
+    body = render_to_string(
+        "fulfillment/email/approval_reminder.txt", {"sr": sr, "url": url, "inbox": inbox, "hours": hours}
+    )
+    subject = f"[{sr.number}] Waiting for your approval: {sr.subject}"
+    messages = [EmailMessage(subject=subject, body=body, to=[person.email]) for person in approvers]
+    return get_connection().send_messages(messages) or 0
+
+
+__all__ = [
+    "BULK_MAX",
+    "DECISIONS",
+    "BulkRefused",
+    "Refusal",
+    "approval_decide",
+    "approval_decide_bulk",
+    "approval_refusal",
+    "approvals_send_reminders",
+    "decision_status",
+]

@@ -1,1 +1,243 @@
-"""HTML views of the agent queue."""
+"""The agent queue: filter, sort and page the requests of one's teams; bulk actions; saved filters; CSV export."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from itertools import chain
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from apps.fulfillment import permissions
+from apps.fulfillment.exceptions import StaleRequest
+from apps.fulfillment.filters import READY_VIEWS, RequestFilterSet, overdue_q
+from apps.fulfillment.forms import BulkActionForm, SavedFilterForm
+from apps.fulfillment.models import SavedFilter, ServiceRequest
+from apps.fulfillment.selectors import queue as selectors
+from apps.fulfillment.services import queue as services
+from apps.fulfillment.services import request_assign
+from apps.fulfillment.views.requests import AuthedRequest, _is_fragment
+
+PAGE_SIZE = 50
+TEMPLATE = "fulfillment/queue.html"
+COLUMNS = [
+    ("number", "Number"),
+    (None, "Subject"),
+    (None, "Item"),
+    (None, "Requester"),
+    ("assignee", "Assignee"),
+    ("priority", "Priority"),
+    ("status", "Status"),
+    ("due", "Due"),
+    ("updated", "Updated"),
+]
+# Filters the page keeps out of its form: ordering is the column headers' job; ids are for links and the API.
+HIDDEN_FILTERS = frozenset({"ordering", "team_id", "assignee_id"})
+CSV_HEADER = ["number", "subject", "item", "service", "team", "requester", "assignee", "priority", "status",
+              "created_at", "updated_at", "due_at", "overdue"]  # fmt: skip
+
+
+def _require_queue(user: Any) -> None:
+    if not selectors.can_see_queue(user):
+        raise PermissionDenied("The queue is for agents and team managers.")
+
+
+def _filtered(request: AuthedRequest, data: QueryDict) -> tuple[RequestFilterSet, QuerySet[ServiceRequest]]:
+    filterset = RequestFilterSet(data, queryset=selectors.queue_queryset_for(request.user), request=request)
+    flag = ExpressionWrapper(overdue_q(timezone.now()), output_field=BooleanField())
+    return filterset, filterset.qs.annotate(is_overdue=flag)
+
+
+def _headers(params: QueryDict) -> list[dict[str, Any]]:
+    """Column headers with the ``ordering`` each one links to (a second click reverses) and its aria-sort."""
+    current = params.get("ordering", "")
+    headers = []
+    for key, label in COLUMNS:
+        sort = {"asc": "ascending", "desc": "descending"}
+        state = "asc" if key and current == key else "desc" if key and current == f"-{key}" else ""
+        headers.append(
+            {"key": key, "label": label, "next": f"-{key}" if state == "asc" else key, "aria_sort": sort.get(state)}
+        )
+    return headers
+
+
+def _queue_context(request: AuthedRequest, params: QueryDict, **extra: Any) -> dict[str, Any]:
+    filterset, queryset = _filtered(request, params)
+    user = request.user
+    works = user.has_perm("fulfillment.work_servicerequest")
+    return {
+        "filterset": filterset,
+        "page": selectors.queue_page(queryset, number=params.get("page"), page_size=PAGE_SIZE),
+        "params": params,
+        "query": services.clean_query(params.urlencode()),
+        "headers": _headers(params),
+        "ready_views": READY_VIEWS,
+        "hidden_filters": HIDDEN_FILTERS,
+        "current_view": params.get("view", ""),
+        "work_team_ids": permissions.team_ids(user) if works else frozenset(),
+        "works_everywhere": user.is_superuser,
+        "bulk_form": extra.pop("bulk_form", None) or BulkActionForm(auto_id="id_bulk_%s"),
+        **extra,
+    }
+
+
+def _back_to_queue(request: AuthedRequest, query: str, **extra: Any) -> HttpResponse:
+    """htmx: the refreshed results region (with what happened); otherwise redirect to the queue with a message."""
+    if _is_fragment(request):
+        context = _queue_context(request, QueryDict(query), oob_ordering=True, **extra)
+        return render(request, f"{TEMPLATE}#results", context)
+    if extra.get("notice"):
+        messages.success(request, extra["notice"])
+    for error in extra.get("errors", []):
+        messages.error(request, error)
+    return redirect(f"{reverse('fulfillment:queue')}?{query}" if query else reverse("fulfillment:queue"))
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def queue(request: AuthedRequest) -> HttpResponse:
+    """The requests of the user's teams: filters, ready views, sortable columns, pages without a count."""
+    _require_queue(request.user)
+    if _is_fragment(request):
+        return render(request, f"{TEMPLATE}#results", _queue_context(request, request.GET, oob_ordering=True))
+    context = _queue_context(request, request.GET)
+    context["saved_filters"] = selectors.saved_filters_for(request.user)
+    context["save_form"] = SavedFilterForm()
+    return render(request, TEMPLATE, context)
+
+
+def _run_bulk(request: AuthedRequest, form: BulkActionForm) -> str:
+    data, versions = form.cleaned_data, form.cleaned_data["selected"]
+    if data["action"] == "status":
+        done = services.request_bulk_transition(
+            actor=request.user, versions=versions, to=data["to"], comment=data.get("comment", "")
+        )
+        return f"{len(done)} request(s) moved to “{permissions.S(data['to']).label}”."
+    assignee = request.user if data["action"] == "assign_me" else data["assignee"]
+    done = services.request_bulk_assign(actor=request.user, versions=versions, assignee=assignee)
+    return f"{len(done)} request(s) assigned to {assignee.username}."
+
+
+@login_required
+@require_POST
+def queue_bulk(request: AuthedRequest) -> HttpResponse:
+    """Bulk assign or status change: every ticked request or none; refusals say which and why."""
+    _require_queue(request.user)
+    form = BulkActionForm(request.POST, auto_id="id_bulk_%s")
+    query = services.clean_query(request.POST.get("query", ""))
+    if not form.is_valid():
+        errors = [
+            f"{form.fields[n].label if n in form.fields else 'Form'}: {' '.join(map(str, e))}"
+            for n, e in form.errors.items()
+        ]
+        return _back_to_queue(request, query, errors=errors, bulk_form=form)
+    try:
+        notice = _run_bulk(request, form)
+    except services.BulkRefused as exc:
+        errors = ["Nothing was changed."] + [f"{r.number}: {r.reason}" for r in exc.refusals]
+        return _back_to_queue(request, query, errors=errors, refusals=exc.refusals)
+    except ValidationError as exc:
+        return _back_to_queue(request, query, errors=["Nothing was changed.", *exc.messages])
+    return _back_to_queue(request, query, notice=notice)
+
+
+@login_required
+@require_POST
+def request_assign_me(request: AuthedRequest, number: str) -> HttpResponse:
+    """Take a request. From the queue (``query`` posted) the queue comes back; otherwise the request page."""
+    sr = permissions.get_request_for_user(request.user, number)
+    version = request.POST.get("version", "")
+    notice, errors = f"{sr.number} is assigned to you.", []
+    try:
+        request_assign(
+            request=sr,
+            assignee=request.user,
+            actor=request.user,
+            expected_version=int(version) if version.isdigit() else None,
+        )
+    except (PermissionDenied, ValidationError, StaleRequest) as exc:
+        notice, errors = "", [services.refusal_reason(exc)]
+    if "query" in request.POST:
+        return _back_to_queue(request, services.clean_query(request.POST["query"]), notice=notice, errors=errors)
+    for error in errors:
+        messages.error(request, error)
+    if _is_fragment(request):
+        return HttpResponse(headers={"HX-Redirect": sr.get_absolute_url()})
+    return redirect(sr)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: Any) -> str:
+    """No spreadsheet formulas from user text (CSV injection)."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _csv_row(sr: Any) -> list[str]:
+    values = [sr.number, sr.subject, sr.item.name, sr.item.service.slug, sr.team.slug,
+              sr.requester.username, getattr(sr.assignee, "username", ""), sr.priority, sr.status,
+              sr.created_at.isoformat(), sr.updated_at.isoformat(), sr.due_at and sr.due_at.isoformat(),
+              "yes" if sr.is_overdue else "no"]  # fmt: skip
+    return [_cell(v) for v in values]
+
+
+@login_required
+@require_GET
+def queue_export(request: AuthedRequest) -> StreamingHttpResponse:
+    """The filtered queue as CSV, streamed (at most selectors.EXPORT_MAX_ROWS rows)."""
+    _require_queue(request.user)
+    _, queryset = _filtered(request, request.GET)
+    writer = csv.writer(_Echo())
+    rows: Iterator[list[str]] = chain([CSV_HEADER], map(_csv_row, selectors.export_rows(queryset)))
+    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="requests-{timezone.now():%Y%m%d-%H%M}.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def queue_filter_save(request: AuthedRequest) -> HttpResponse:
+    _require_queue(request.user)
+    form = SavedFilterForm(request.POST)
+    query = services.clean_query(request.POST.get("query", ""))
+    if form.is_valid():
+        try:
+            saved = services.saved_filter_save(user=request.user, name=form.cleaned_data["name"], query=query)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Saved the filter “{saved.name}”.")
+    else:
+        messages.error(request, "Give the filter a name (at most 80 characters).")
+    return redirect(f"{reverse('fulfillment:queue')}?{query}" if query else reverse("fulfillment:queue"))
+
+
+@login_required
+@require_GET
+def queue_filter_apply(request: AuthedRequest, pk: int) -> HttpResponse:
+    saved = get_object_or_404(SavedFilter, pk=pk, user_id=request.user.pk)
+    return redirect(f"{reverse('fulfillment:queue')}?{saved.query}" if saved.query else reverse("fulfillment:queue"))
+
+
+@login_required
+@require_POST
+def queue_filter_delete(request: AuthedRequest, pk: int) -> HttpResponse:
+    saved = get_object_or_404(SavedFilter, pk=pk, user_id=request.user.pk)
+    services.saved_filter_delete(saved=saved, actor=request.user)
+    messages.success(request, f"Deleted the filter “{saved.name}”.")
+    return redirect("fulfillment:queue")

@@ -224,7 +224,7 @@ def comment_create(request: AuthedRequest, number: str) -> HttpResponse:
         else:
             if not _is_fragment(request):
                 return redirect(reverse("fulfillment:request-detail", args=[sr.number]) + "#request-timeline")
-            return _respond(request, sr, ["comments", "timeline"])
+            return _respond(request, sr, ["comments", "timeline", "status"])
     return _respond(request, sr, ["comments"], comment_form=form)
 
 

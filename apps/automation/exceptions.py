@@ -1,0 +1,9 @@
+"""What an action raises: ActionError is permanent (the run fails), RetryableError is transient (retried)."""
+
+
+class ActionError(Exception):
+    """The action cannot succeed as configured or asked; retrying would not help."""
+
+
+class RetryableError(Exception):
+    """A transient failure (network, timeout, 5xx): the run is retried with exponential backoff."""
