@@ -189,6 +189,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.fulfillment.tasks.sla.fulfillment_sla_sweep",
         "schedule": crontab(minute="*"),  # every minute: warn due within the hour, escalate overdue
     },
+    "fulfillment-send-approval-reminders": {
+        "task": "apps.fulfillment.tasks.approvals.fulfillment_send_approval_reminders",
+        "schedule": crontab(minute="*/15"),  # claims per request: never twice within STEWARD_APPROVAL_REMINDER_HOURS
+    },
     "automation-sweep-pending": {
         "task": "apps.automation.tasks.automation_sweep_pending",
         "schedule": 60.0,  # re-dispatch automation the broker lost (the embedded one cannot redeliver)
