@@ -70,6 +70,29 @@ TEAM_MANAGERS = {
 
 DEMO_LOGINS = ["requester", "agent", "manager", "admin"]
 
+# Public holidays the SLA clocks skip (France, where the service desk works), by team.
+HOLIDAYS = {
+    "service-desk": [
+        ("2026-12-25", "Christmas Day"),
+        ("2027-01-01", "New Year's Day"),
+        ("2027-04-05", "Easter Monday"),
+        ("2027-05-01", "Labour Day"),
+        ("2027-05-08", "Victory in Europe Day"),
+    ],
+}
+
+# Ready-made answers the agents of a team insert into a comment, by team.
+CANNED_REPLIES = {
+    "service-desk": [
+        ("Need more detail", "Thanks for your request. Could you tell us a bit more about what you need and by when?"),
+        ("Done, please check", "This is done on our side. Could you check that it works for you? Reopen it if not."),
+        ("Waiting for approval", "Your request is waiting for your manager's approval; we start as soon as it lands."),
+    ],
+    "platform": [
+        ("Pipeline runbook", "Please follow the pipeline runbook in the knowledge base and tell us where it fails."),
+    ],
+}
+
 # username -> person. "teams" lists memberships; the first one is the primary team.
 PEOPLE: dict[str, dict[str, Any]] = {
     "requester": {"name": "Rosa Martinez", "roles": [Role.END_USER], "teams": ["product-teams"]},

@@ -151,3 +151,15 @@ def test_refused_when_debug_is_off_unless_forced():
 
     call_command("seed_demo", "--force", requests=0)
     assert Team.objects.filter(slug="platform-guild").exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_the_desk_holidays_and_canned_replies_once():
+    from apps.accounts.models import TeamHoliday
+    from apps.fulfillment.models import CannedReply
+
+    call_command("seed_demo", requests=0)
+    call_command("seed_demo", requests=0)
+
+    assert TeamHoliday.objects.filter(team__slug="service-desk", name="Christmas Day").count() == 1
+    assert CannedReply.objects.filter(team__slug="service-desk").count() == 3

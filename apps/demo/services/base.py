@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -11,11 +12,12 @@ from django.contrib.auth.models import Group
 from django.db import models
 
 from apps.accounts.choices import Role
-from apps.accounts.models import Membership, Team, User
+from apps.accounts.models import Membership, Team, TeamHoliday, User
 from apps.catalog.choices import ApprovalRule, Audience, ItemStatus
 from apps.catalog.models import CatalogItem, Category, Service
 from apps.catalog.services import item_publish_form
 from apps.demo import data
+from apps.fulfillment.models import CannedReply
 
 M = TypeVar("M", bound=models.Model)
 
@@ -133,9 +135,20 @@ def seed_item(slug: str, spec: dict[str, Any], teams: dict[str, Team], actor: Us
     return item
 
 
+def seed_desk_settings(teams: dict[str, Team]) -> None:
+    """Team holidays (SLA clocks skip them) and canned replies for the agents."""
+    for slug, days in data.HOLIDAYS.items():
+        for day, name in days:
+            upsert(TeamHoliday, lookup={"team": teams[slug], "date": dt.date.fromisoformat(day)}, values={"name": name})
+    for slug, replies in data.CANNED_REPLIES.items():
+        for title, body in replies:
+            upsert(CannedReply, lookup={"team": teams[slug], "title": title}, values={"body": body})
+
+
 def seed_world() -> DemoWorld:
     """Teams, people and catalog; safe to run any number of times."""
     teams = seed_teams()
+    seed_desk_settings(teams)
     people = seed_people(teams)
     items = seed_catalog(teams, actor=people["admin"])
     return DemoWorld(teams=teams, people=people, items=items)
