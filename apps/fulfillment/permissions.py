@@ -15,6 +15,7 @@ from apps.catalog.choices import ApprovalRule
 from apps.fulfillment.choices import OPEN_STATUSES, TRANSITIONS, RequestStatus
 from apps.fulfillment.models import ServiceRequest, parse_number
 from apps.fulfillment.selectors import request_queryset_for
+from apps.fulfillment.selectors.requests import request_detail_queryset_for, viewer_teams
 
 S = RequestStatus
 
@@ -45,6 +46,17 @@ def team_ids(user: Any) -> frozenset[int]:
     return cached
 
 
+def in_team(user: Any, sr: ServiceRequest, team_id: int | None) -> bool:
+    """Whether ``user`` belongs to team ``team_id`` (the team or approval team of ``sr``): from the membership
+    flags loaded with ``sr`` for this user (``get_request_for_user(..., detail=True)``), else ``team_ids``."""
+    if team_id is None:
+        return False
+    loaded = viewer_teams(sr, user)
+    if loaded is not None and team_id in loaded:
+        return loaded[team_id]
+    return team_id in team_ids(user)
+
+
 def is_requester(user: Any, sr: ServiceRequest) -> bool:
     return user.pk is not None and user.pk in (sr.requester_id, sr.requested_for_id)
 
@@ -53,7 +65,7 @@ def is_agent_of(user: Any, sr: ServiceRequest) -> bool:
     """An agent of the request's team (work permission + membership), or a superuser."""
     if user.is_superuser:
         return True
-    return user.has_perm("fulfillment.work_servicerequest") and sr.team_id in team_ids(user)
+    return user.has_perm("fulfillment.work_servicerequest") and in_team(user, sr, sr.team_id)
 
 
 def is_approver(user: Any, sr: ServiceRequest) -> bool:
@@ -67,7 +79,7 @@ def is_approver(user: Any, sr: ServiceRequest) -> bool:
         primary = sr.requester.primary_team
         return primary is not None and primary.manager_id == user.pk
     if rule == ApprovalRule.TEAM:
-        return user.has_perm("fulfillment.approve_servicerequest") and sr.item.approval_team_id in team_ids(user)
+        return user.has_perm("fulfillment.approve_servicerequest") and in_team(user, sr, sr.item.approval_team_id)
     return False
 
 
@@ -125,12 +137,17 @@ def can_work(user: Any, sr: ServiceRequest) -> bool:
     return is_agent_of(user, sr)
 
 
-def get_request_for_user(user: Any, number: str, *, for_edit: bool = False) -> ServiceRequest:
-    """The request behind ``number`` if ``user`` may see it (else 404); ``for_edit`` also needs edit rights (403)."""
+def get_request_for_user(user: Any, number: str, *, for_edit: bool = False, detail: bool = False) -> ServiceRequest:
+    """The request behind ``number`` if ``user`` may see it (else 404); ``for_edit`` also needs edit rights (403).
+
+    ``detail``: in the same query, also what the request page shows and the user's membership of its teams
+    (apps.fulfillment.selectors.requests.request_detail_queryset_for).
+    """
     pk = parse_number(number)
     if pk is None:
         raise Http404("No such request.")
-    sr = get_object_or_404(request_queryset_for(user), pk=pk)
+    queryset = request_detail_queryset_for(user) if detail else request_queryset_for(user)
+    sr = get_object_or_404(queryset, pk=pk)
     if for_edit and not can_edit_request(user, sr):
         raise PermissionDenied("You may read this request but not change it.")
     return sr

@@ -116,6 +116,43 @@ def test_my_requests_query_count_does_not_grow(client_for, make_sr, owner, teamm
     assert response.content.decode().count('href="/requests/SR-') == 16
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["agent", "owner"])
+def test_request_page_query_count_does_not_grow(request, client_for, sr, agent, owner, teammate, who):
+    """The request page reads the request once (visibility, details, the viewer's team membership together),
+    its watchers, its attachments, its timeline (events and comments in one query), automation runs and, for
+    the team's agents, the canned replies: at most 10 queries (issue 3), whatever the request has."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.fulfillment import services
+    from apps.fulfillment.models import CannedReply
+
+    CannedReply.objects.create(team=sr.team, title="Hello", body="Hi there")
+    client = client_for(request.getfixturevalue(who))
+    client.get(detail_url(sr))
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(detail_url(sr))
+        assert response.status_code == 200
+        return len(queries)
+
+    before = count()
+    assert before <= 10
+    for i in range(4):
+        services.comment_add(request=sr, author=owner, body=f"public {i}")
+        services.comment_add(request=sr, author=agent, body=f"internal {i}", is_internal=True)
+        upload = SimpleUploadedFile(f"shot{i}.png", PNG, content_type="image/png")
+        services.attachment_add(request=sr, upload=upload, actor=owner)
+    services.watcher_add(request=sr, watcher=teammate, actor=owner)
+    services.request_transition(request=sr, to=S.IN_PROGRESS, actor=agent)
+    assert count() == before
+    body = client.get(detail_url(sr)).content.decode()
+    assert "public 3" in body and ("internal 3" in body) == (who == "agent") and "shot3.png" in body
+    assert body.count("changed the status from") == 1
+
+
 # --- filing -----------------------------------------------------------------------------------------
 
 

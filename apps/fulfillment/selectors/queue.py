@@ -5,14 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from apps.accounts.models import Team
+from apps.accounts.models import Membership, Team
 from apps.fulfillment.models import CannedReply, SavedFilter, ServiceRequest
 
 EXPORT_MAX_ROWS = 100_000
 # What the queue's rows and permission checks read; fewer joins than the request lists (planning time counts).
 QUEUE_RELATED = ("item__service", "team", "requester", "assignee")
+# The columns one page of the queue shows (views.queue._rows_html), read as values: no model objects per row.
+QUEUE_ROW_FIELDS = (
+    "id", "version", "subject", "status", "priority", "due_at", "updated_at", "team_id", "assignee_id",
+    "item__name", "requester__username", "requester__first_name", "requester__last_name", "assignee__username",
+)  # fmt: skip
 
 
 def queue_teams_for(user: Any) -> QuerySet[Team]:
@@ -37,13 +42,20 @@ def can_see_queue(user: Any) -> bool:
 
 
 def queue_team_ids(user: Any) -> frozenset[int]:
-    """Ids of the teams in ``user``'s queue; memberships come from permissions.team_ids (read once per request)."""
+    """Ids of the teams in ``user``'s queue: those they manage and, for agents, those they belong to.
+
+    One query for both: it also fills the membership cache of permissions.team_ids (read later in the request).
+    """
     from apps.fulfillment.permissions import team_ids  # permissions imports this package
 
-    managed = frozenset(Team.objects.filter(manager_id=user.pk).values_list("pk", flat=True))
-    if user.has_perm("fulfillment.work_servicerequest"):
-        return managed | team_ids(user)
-    return managed
+    if not user.has_perm("fulfillment.work_servicerequest"):
+        return frozenset(Team.objects.filter(manager_id=user.pk).values_list("pk", flat=True))
+    if getattr(user, "_fulfillment_team_ids", None) is not None:
+        return frozenset(Team.objects.filter(manager_id=user.pk).values_list("pk", flat=True)) | team_ids(user)
+    member = Exists(Membership.objects.filter(team_id=OuterRef("pk"), user_id=user.pk))
+    rows = list(Team.objects.filter(Q(manager_id=user.pk) | member).annotate(member=member).values_list("pk", "member"))
+    user._fulfillment_team_ids = frozenset(pk for pk, is_member in rows if is_member)  # what team_ids(user) reads
+    return frozenset(pk for pk, _ in rows)
 
 
 def queue_queryset_for(user: Any) -> QuerySet[ServiceRequest]:
@@ -60,9 +72,11 @@ def queue_queryset_for(user: Any) -> QuerySet[ServiceRequest]:
 
 @dataclass(frozen=True)
 class QueuePage:
-    """One page of the queue without counting the table: ``page_size + 1`` rows tell whether a next page exists."""
+    """One page of the queue without counting the table: ``page_size + 1`` rows tell whether a next page exists.
 
-    object_list: list[ServiceRequest]
+    Rows are dicts of QUEUE_ROW_FIELDS."""
+
+    object_list: list[dict[str, Any]]
     number: int
     has_next: bool
 
@@ -80,12 +94,14 @@ class QueuePage:
 
 
 def queue_page(queryset: QuerySet[ServiceRequest], *, number: Any, page_size: int, max_page: int = 10_000) -> QueuePage:
+    """Page ``number`` (clamped) of ``queryset``: rows of QUEUE_ROW_FIELDS (and ``is_overdue`` when annotated)."""
     try:
         page = min(max(int(number), 1), max_page)
     except (TypeError, ValueError):
         page = 1
     start = (page - 1) * page_size
-    rows = list(queryset[start : start + page_size + 1])
+    fields = [*QUEUE_ROW_FIELDS, *(["is_overdue"] if "is_overdue" in queryset.query.annotations else [])]
+    rows = list(queryset.values(*fields)[start : start + page_size + 1])
     return QueuePage(object_list=rows[:page_size], number=page, has_next=len(rows) > page_size)
 
 

@@ -6,12 +6,25 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    BooleanField,
+    Exists,
+    F,
+    IntegerField,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
 
+from apps.accounts.models import Membership
 from apps.core.models import AuditEvent
 from apps.core.selectors import audit_events_for
 from apps.fulfillment.choices import RequestStatus
-from apps.fulfillment.models import Attachment, Comment, ServiceRequest
+from apps.fulfillment.models import Comment, ServiceRequest
 
 LIST_RELATED = ("item", "team", "requester__primary_team", "requested_for", "assignee")
 
@@ -28,17 +41,58 @@ def request_mine_queryset(user: Any) -> QuerySet[ServiceRequest]:
     return ServiceRequest.objects.filter(mine).select_related(*LIST_RELATED)
 
 
-def request_detail_get(sr: ServiceRequest) -> ServiceRequest:
-    """``sr`` with its watchers and attachments loaded for the request page."""
-    related = [
-        Prefetch("watchers"),
-        Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
-    ]
-    return (
-        ServiceRequest.objects.select_related(*LIST_RELATED, "form_version", "item__approval_team")
-        .prefetch_related(*related)
-        .get(pk=sr.pk)
+# What the request page reads with the request itself. requested_for and assignee come with the watchers
+# (request_people_load): two joins fewer keep PostgreSQL's planning of this query at about half.
+DETAIL_RELATED = ("item", "team", "requester__primary_team", "form_version")
+
+
+def _with_detail(queryset: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
+    """The request page's request: its item, team, requester, form version and attachments (one row: no sort)."""
+    return queryset.select_related(*DETAIL_RELATED).prefetch_related("attachments").order_by()
+
+
+def request_people_load(sr: ServiceRequest) -> list[Any]:
+    """``sr``'s watchers, read in one query with its requested-for user and assignee (set on ``sr``)."""
+    watching = ServiceRequest.watchers.through.objects.filter(servicerequest_id=sr.pk, user_id=OuterRef("pk"))
+    others = {pk for pk in (sr.requested_for_id, sr.assignee_id) if pk is not None}
+    users = get_user_model().objects.filter(Q(pk__in=others) | Q(Exists(watching)))
+    people = list(users.annotate(is_watching=Exists(watching)))
+    by_pk = {person.pk: person for person in people}
+    if sr.requested_for_id in by_pk:
+        sr.requested_for = by_pk[sr.requested_for_id]
+    if sr.assignee_id in by_pk:
+        sr.assignee = by_pk[sr.assignee_id]
+    return [person for person in people if person.is_watching]
+
+
+def request_detail_queryset_for(user: Any) -> QuerySet[ServiceRequest]:
+    """The requests ``user`` may see (as ``request_queryset_for``) with the request page's data and whether
+    ``user`` belongs to the request's team and approval team (read by apps.fulfillment.permissions through
+    ``viewer_teams``), all in one query."""
+    memberships = Membership.objects.filter(user_id=user.pk)
+    return _with_detail(ServiceRequest.objects.visible_to(user)).annotate(
+        _viewer_id=Value(user.pk, output_field=IntegerField()),
+        _viewer_in_team=Exists(memberships.filter(team_id=OuterRef("team_id"))),
+        _viewer_in_approval_team=Exists(memberships.filter(team_id=OuterRef("item__approval_team_id"))),
     )
+
+
+def viewer_teams(sr: ServiceRequest, user: Any) -> dict[int, bool] | None:
+    """``{team_id: member?}`` for ``sr``'s team and approval team, when ``sr`` came from
+    ``request_detail_queryset_for(user)`` for this same user; else None (the caller reads the memberships)."""
+    loaded = sr.__dict__
+    if user.pk is None or loaded.get("_viewer_id") != user.pk:
+        return None
+    teams = {sr.team_id: loaded["_viewer_in_team"]}
+    if sr.item.approval_team_id is not None:
+        teams[sr.item.approval_team_id] = loaded["_viewer_in_approval_team"]
+    return teams
+
+
+def request_detail_get(sr: ServiceRequest) -> ServiceRequest:
+    """``sr`` read again with what the request page shows (its watchers, requested-for user and assignee:
+    ``request_people_load``)."""
+    return _with_detail(ServiceRequest.objects.all()).get(pk=sr.pk)
 
 
 def comments_for(sr: ServiceRequest, *, include_internal: bool) -> QuerySet[Comment]:
@@ -77,16 +131,74 @@ def describe_event(event: AuditEvent) -> str:
     return texts.get(event.verb, event.verb.replace("_", " "))
 
 
+# The timeline's one query: audit events UNION comments, with the same columns (and their actor's name).
+_ACTOR_FIELDS = ("id", "username", "first_name", "last_name")  # what User.__str__ reads; the rest is deferred
+_TIMELINE_COLUMNS = (
+    "t_kind",
+    "t_id",
+    "t_at",
+    "t_verb",
+    "t_data",
+    "t_body",
+    "t_internal",
+    *(f"t_actor_{f}" for f in _ACTOR_FIELDS),
+)
+
+
+def _timeline_rows(qs: QuerySet[Any], *, kind: int, actor: str, **columns: Any) -> QuerySet[Any]:
+    actor_columns = {f"t_actor_{f}": F(f"{actor}__{f}") for f in _ACTOR_FIELDS}
+    return (
+        qs.order_by()
+        .annotate(t_kind=Value(kind), t_id=F("id"), t_at=F("created_at"), **columns, **actor_columns)
+        .values_list(*_TIMELINE_COLUMNS)
+    )
+
+
+def _user(cache: dict[int, Any], values: tuple[Any, ...]) -> Any:
+    """A User with the fields of __str__ loaded (others load on access), one object per user."""
+    if values[0] is None:
+        return None
+    if values[0] not in cache:
+        cache[values[0]] = get_user_model().from_db(None, list(_ACTOR_FIELDS), list(values))
+    return cache[values[0]]
+
+
 def request_timeline(sr: ServiceRequest, *, include_internal: bool) -> list[TimelineEntry]:
-    """Audit events merged with the comments the reader may see, oldest first."""
-    entries = [
-        TimelineEntry(at=e.created_at, actor=e.actor, text=describe_event(e), note=str(e.data.get("comment") or ""))
-        for e in audit_events_for(sr).exclude(verb="commented")
-    ]
-    entries += [
-        TimelineEntry(
-            at=c.created_at, actor=c.author, text="added an internal note" if c.is_internal else "commented", comment=c
-        )
-        for c in comments_for(sr, include_internal=include_internal)
-    ]
-    return sorted(entries, key=lambda entry: entry.at)
+    """Audit events merged with the comments the reader may see, oldest first (one query whatever their number)."""
+    events = _timeline_rows(
+        audit_events_for(sr).exclude(verb="commented"),
+        kind=0,
+        actor="actor",
+        t_verb=F("verb"),
+        t_data=F("data"),
+        t_body=Value("", output_field=TextField()),
+        t_internal=Value(False, output_field=BooleanField()),
+    )
+    comments = _timeline_rows(
+        comments_for(sr, include_internal=include_internal),
+        kind=1,
+        actor="author",
+        t_verb=Value("", output_field=TextField()),
+        t_data=Value(None, output_field=JSONField()),
+        t_body=F("body"),
+        t_internal=F("is_internal"),
+    )
+    users: dict[int, Any] = {}
+    entries = []
+    # Events before comments at the same instant, each in its own order (created_at, id), as before.
+    for kind, pk, at, verb, data, body, internal, *actor_values in sorted(
+        events.union(comments, all=True), key=lambda row: (row[2], row[0], row[1])
+    ):
+        actor = _user(users, tuple(actor_values))
+        if kind == 0:
+            event = AuditEvent(id=pk, target_type="", target_id=str(sr.pk), verb=verb, data=data or {}, created_at=at)
+            event.actor = actor
+            entries.append(
+                TimelineEntry(at=at, actor=actor, text=describe_event(event), note=str(event.data.get("comment") or ""))
+            )
+        else:
+            comment = Comment(id=pk, request=sr, body=body, is_internal=internal, created_at=at)
+            comment.author = actor
+            text = "added an internal note" if internal else "commented"
+            entries.append(TimelineEntry(at=at, actor=actor, text=text, comment=comment))
+    return entries

@@ -32,6 +32,7 @@ from apps.fulfillment.forms import (
     tie_errors,
 )
 from apps.fulfillment.models import Attachment, ServiceRequest
+from apps.fulfillment.selectors.requests import request_people_load
 
 PAGE_SIZE = 25
 DETAIL = "fulfillment/request_detail.html"
@@ -103,11 +104,19 @@ def request_create(request: AuthedRequest, item_slug: str) -> HttpResponse:
     return render(request, "fulfillment/request_create.html", context)
 
 
-def _detail_context(request: AuthedRequest, sr: ServiceRequest, **extra: Any) -> dict[str, Any]:
-    user, sr = request.user, selectors.request_detail_get(sr)
+def _detail_context(
+    request: AuthedRequest, sr: ServiceRequest, *, loaded: bool = False, **extra: Any
+) -> dict[str, Any]:
+    """The request page's context; ``loaded``: ``sr`` came from get_request_for_user(..., detail=True) and is
+    unchanged since (else it is read again, with what the page shows)."""
+    user = request.user
+    if not loaded:
+        sr = selectors.request_detail_get(sr)
+    watchers = request_people_load(sr)
     agent = permissions.is_agent_of(user, sr)
     context = {
         "sr": sr,
+        "watchers": watchers,
         "answers": display_answers(sr.form_version.definition, sr.answers),
         "timeline": selectors.request_timeline(sr, include_internal=agent),
         "transitions": [(s, permissions.S(s).label) for s in permissions.allowed_transitions(user, sr)],
@@ -145,8 +154,8 @@ def _respond(
 @require_GET
 @vary_on_headers("HX-Request")
 def request_detail(request: AuthedRequest, number: str) -> HttpResponse:
-    sr = permissions.get_request_for_user(request.user, number)
-    return render(request, DETAIL, _detail_context(request, sr))
+    sr = permissions.get_request_for_user(request.user, number, detail=True)
+    return render(request, DETAIL, _detail_context(request, sr, loaded=True))
 
 
 @login_required
