@@ -1,8 +1,6 @@
 """Automated fulfilment through the real broker and a real Celery worker: nothing of ours is mocked
 (except the broker being down, in the last test)."""
 
-import time
-
 import pytest
 from kombu.exceptions import OperationalError
 
@@ -13,17 +11,9 @@ from apps.core.models import AuditEvent
 from apps.fulfillment.choices import RequestStatus
 from apps.fulfillment.models import ServiceRequest
 from apps.fulfillment.services import request_create
+from tests.waiting import wait_for
 
 S = RequestStatus
-
-
-def wait_for(condition, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def status_of(sr):

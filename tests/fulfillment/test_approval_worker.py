@@ -1,7 +1,6 @@
 """Approval decisions and reminders through the real broker and a real Celery worker: nothing of ours is mocked."""
 
 import datetime as dt
-import time
 
 import pytest
 from django.core import mail
@@ -12,17 +11,9 @@ from apps.fulfillment.models import ServiceRequest
 from apps.fulfillment.services.approvals import approval_decide
 from apps.fulfillment.tasks.approvals import fulfillment_send_approval_reminders
 from tests.fulfillment.factories import ServiceRequestFactory
+from tests.waiting import wait_for
 
 S = RequestStatus
-
-
-def wait_for(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.worker

@@ -1,7 +1,6 @@
 """Notifications and auto-close through the real broker and a real Celery worker: nothing of ours is mocked."""
 
 import datetime as dt
-import time
 
 import pytest
 from django.core import mail
@@ -10,17 +9,9 @@ from django.utils import timezone
 from apps.fulfillment import services, tasks
 from apps.fulfillment.choices import RequestStatus
 from tests.fulfillment.factories import ServiceRequestFactory
+from tests.waiting import wait_for
 
 S = RequestStatus
-
-
-def wait_for(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.worker
