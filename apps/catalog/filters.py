@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from apps.catalog.choices import Criticality, ServiceStatus
 from apps.catalog.models import CatalogItem, Service
 from apps.catalog.selectors import item_search_filter
+from apps.core.filters import IdFilter
 
 
 class CatalogItemFilterSet(django_filters.FilterSet):
@@ -29,7 +30,7 @@ class CatalogItemFilterSet(django_filters.FilterSet):
 class ServiceFilterSet(django_filters.FilterSet):
     criticality = django_filters.ChoiceFilter(choices=Criticality.choices)
     status = django_filters.ChoiceFilter(choices=ServiceStatus.choices)
-    owner_team_id = django_filters.NumberFilter(field_name="owner_team_id", min_value=1, max_value=2**63 - 1)
+    owner_team_id = IdFilter(field_name="owner_team_id")
     tag = django_filters.CharFilter(method="filter_tag", label="Tag", max_length=100)
 
     class Meta:

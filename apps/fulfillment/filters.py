@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Team
 from apps.catalog.models import CatalogItem
+from apps.core.filters import IdFilter
 from apps.fulfillment.choices import OPEN_STATUSES, Priority, RequestStatus
 from apps.fulfillment.forms import PickerInput
 from apps.fulfillment.models import NUMBER_PREFIX, ServiceRequest, parse_number
@@ -112,14 +113,14 @@ class RequestFilterSet(django_filters.FilterSet):
         label="Team",
         widget=PickerInput("accounts:team-search", attrs={"class": "form-control"}),
     )
-    team_id = django_filters.NumberFilter(field_name="team_id", label="Team id")
+    team_id = IdFilter(field_name="team_id", label="Team id")
     assignee = django_filters.CharFilter(
         label="Assignee",
         method="filter_assignee",
         help_text="A username, “me” or “unassigned”.",
         widget=PickerInput("accounts:user-search", attrs={"class": "form-control"}),
     )
-    assignee_id = django_filters.NumberFilter(field_name="assignee_id", label="Assignee id")
+    assignee_id = IdFilter(field_name="assignee_id", label="Assignee id")
     due = django_filters.ChoiceFilter(
         label="Due",
         choices=[("soon", "Due within an hour"), ("overdue", "Overdue"), ("paused", "Clock paused")],

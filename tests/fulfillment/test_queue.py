@@ -467,3 +467,13 @@ def test_pickers_search_as_you_type_and_list_nobody(client_for, agent, desk_team
     body = client_for(agent).get(QUEUE).content.decode()
     assert reverse("accounts:user-search") in body and reverse("accounts:team-search") in body
     assert "<datalist" in body and "user0" not in body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["-3.750746862062188e+241", "1.5", "0", str(2**63), "x"])
+def test_id_filters_refuse_numbers_that_are_not_ids_with_400(client_for, agent, value):
+    client = client_for(agent)
+    for name in ("team_id", "assignee_id"):
+        response = client.get("/api/v1/requests/", {name: value})
+        assert response.status_code == 400, (name, value)
+        assert name in response.json()
