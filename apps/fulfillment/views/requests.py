@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -237,21 +238,41 @@ def comment_create(request: AuthedRequest, number: str) -> HttpResponse:
     return _respond(request, sr, ["comments"], comment_form=form)
 
 
+def _submit_side_form(
+    request: AuthedRequest,
+    sr: ServiceRequest,
+    form: Any,
+    *,
+    region: str,
+    form_name: str,
+    apply: Callable[[dict[str, Any]], object],
+) -> HttpResponse:
+    """Validate a side panel's form, call its service, answer the panel (htmx) or the page (no JavaScript)."""
+    if form.is_valid():
+        try:
+            apply(form.cleaned_data)
+        except ValidationError as exc:
+            _add_service_errors(form, exc)
+        else:
+            if not _is_fragment(request):
+                return redirect(reverse("fulfillment:request-detail", args=[sr.number]) + f"#request-{region}")
+            return _respond(request, sr, [region, "timeline"])
+    return _respond(request, sr, [region], **{form_name: form})
+
+
 @login_required
 @require_POST
 def attachment_create(request: AuthedRequest, number: str) -> HttpResponse:
     sr = permissions.get_request_for_user(request.user, number, for_edit=True)
     form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.attachment_add(request=sr, upload=form.cleaned_data["file"], actor=request.user)
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        else:
-            if not _is_fragment(request):
-                return redirect(reverse("fulfillment:request-detail", args=[sr.number]) + "#request-attachments")
-            return _respond(request, sr, ["attachments", "timeline"])
-    return _respond(request, sr, ["attachments"], attachment_form=form)
+    return _submit_side_form(
+        request,
+        sr,
+        form,
+        region="attachments",
+        form_name="attachment_form",
+        apply=lambda data: services.attachment_add(request=sr, upload=data["file"], actor=request.user),
+    )
 
 
 @login_required
@@ -277,16 +298,14 @@ def attachment_download(request: AuthedRequest, number: str, attachment_id: int)
 def watcher_add(request: AuthedRequest, number: str) -> HttpResponse:
     sr = permissions.get_request_for_user(request.user, number, for_edit=True)
     form = WatcherForm(request.POST)
-    if form.is_valid():
-        try:
-            services.watcher_add(request=sr, watcher=form.cleaned_data["username"], actor=request.user)
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        else:
-            if not _is_fragment(request):
-                return redirect(reverse("fulfillment:request-detail", args=[sr.number]) + "#request-watchers")
-            return _respond(request, sr, ["watchers", "timeline"])
-    return _respond(request, sr, ["watchers"], watcher_form=form)
+    return _submit_side_form(
+        request,
+        sr,
+        form,
+        region="watchers",
+        form_name="watcher_form",
+        apply=lambda data: services.watcher_add(request=sr, watcher=data["username"], actor=request.user),
+    )
 
 
 @login_required
