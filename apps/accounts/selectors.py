@@ -1,11 +1,16 @@
 """Reads of people, teams and tokens."""
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from apps.accounts.models import ApiToken, Team, User
+from apps.accounts.models import ApiToken, Membership, Team, User
 
 SEARCH_MAX_LENGTH = 100
+# Where team_ids_for keeps its answer on the user object; no other code reads or writes it.
+_TEAM_IDS_CACHE = "_accounts_team_ids"
 
 
 def _terms(query: str) -> list[str]:
@@ -56,3 +61,37 @@ def user_teams(user: User) -> QuerySet[Team]:
 def user_role_names(user: User) -> list[str]:
     """The user's role groups, by name, e.g. ["Agents"]."""
     return list(user.groups.order_by("name").values_list("name", flat=True))
+
+
+@dataclass(frozen=True)
+class TeamIds:
+    """The teams a user belongs to (``member``) and those they manage (``managed``), as ids."""
+
+    member: frozenset[int]
+    managed: frozenset[int]
+
+
+NO_TEAMS = TeamIds(member=frozenset(), managed=frozenset())
+
+
+def team_ids_for(user: User | AnonymousUser) -> TeamIds:
+    """``user``'s team ids, read in one query and then kept on the user object for the rest of the request.
+
+    Permission checks on every row of a list (apps.fulfillment.permissions) and the queue's team filter
+    (apps.fulfillment.selectors.queue) share this answer, so a page reads memberships once. A user object
+    lives for one request; a membership change shows on the next one.
+    """
+    if not isinstance(user, User) or user.pk is None:
+        return NO_TEAMS
+    cached = getattr(user, _TEAM_IDS_CACHE, None)
+    if isinstance(cached, TeamIds):
+        return cached
+    member = Exists(Membership.objects.filter(team_id=OuterRef("pk"), user_id=user.pk))
+    teams = Team.objects.filter(Q(manager_id=user.pk) | member).annotate(member=member)
+    rows = list(teams.values_list("pk", "manager_id", "member"))
+    ids = TeamIds(
+        member=frozenset(pk for pk, _, is_member in rows if is_member),
+        managed=frozenset(pk for pk, manager_id, _ in rows if manager_id == user.pk),
+    )
+    setattr(user, _TEAM_IDS_CACHE, ids)
+    return ids

@@ -3,6 +3,7 @@
 import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -61,6 +62,19 @@ def token_create(
         target=token, verb="token_created", actor=actor or user, name=token.name, scopes=scope_list, access=access
     )
     return token, key
+
+
+def token_create_for_login(*, user: User) -> tuple[ApiToken, str]:
+    """The token a password buys at POST /api/v1/auth/token/: read-write ``requests``, expiring after
+    settings.STEWARD_API_LOGIN_TOKEN_DAYS, so that a password typed into a script does not last for ever."""
+    now = timezone.now()
+    return token_create(
+        user=user,
+        name=f"api login {timezone.localdate(now):%Y-%m-%d}",
+        scopes=[TokenScope.REQUESTS],
+        access=TokenAccess.WRITE,
+        expires_at=now + dt.timedelta(days=settings.STEWARD_API_LOGIN_TOKEN_DAYS),
+    )
 
 
 @transaction.atomic

@@ -1,43 +1,60 @@
 """Login throttling: failed password logins slow down, then refuse, further attempts.
 
-Failures are counted per user name and per client address over ``STEWARD_LOGIN_WINDOW_SECONDS``:
+Failures are counted per (user name, client address) pair and per client address, each over a window of
+``STEWARD_LOGIN_WINDOW_SECONDS`` that starts at its first failure:
 
-* after ``STEWARD_LOGIN_SOFT_LIMIT`` failures, each new attempt must come at least ``2 ** (n - SOFT)``
-  seconds after the last failure (1 s, 2 s, 4 s ...), else it is refused without checking the password;
-* from ``STEWARD_LOGIN_HARD_LIMIT`` failures on, attempts are refused until enough failures have left
-  the window.
+* after the soft limit (``STEWARD_LOGIN_SOFT_LIMIT`` for a pair, ``STEWARD_LOGIN_ADDRESS_SOFT_LIMIT`` for an
+  address), each new attempt must come at least ``2 ** (n - soft)`` seconds after the last one (1 s, 2 s,
+  4 s ...), else it is refused without checking the password;
+* from the hard limit (``STEWARD_LOGIN_HARD_LIMIT``, ``STEWARD_LOGIN_ADDRESS_HARD_LIMIT``) on, attempts are
+  refused until the window has passed.
 
-Refused attempts are not counted, so a locked-out client cannot extend its own lock by hammering.
-A successful login clears the failures of that user name only: the address keeps its count, so one
-valid account cannot be used to reset an address that is guessing other people's passwords.
+There is no counter per user name alone: a flood of wrong passwords from one address locks that address
+(and its pairs), never the user everywhere. The address limits are higher than the pair's, since many people
+may share an address; one address guessing many user names still meets them.
 
-The client address is ``REMOTE_ADDR``. Behind a reverse proxy, the proxy (or the WSGI server, e.g.
-gunicorn's ``--forwarded-allow-ips`` with a proxy-fix middleware) must set ``REMOTE_ADDR`` to the real
-client address; otherwise every client shares the proxy's address and its per-address limit.
+The count is atomic: ``login_attempt_begin`` locks the counters (``select_for_update``; on SQLite the
+transaction's IMMEDIATE lock), checks them and counts the attempt as a failure in one transaction, before the
+password is checked, so concurrent attempts cannot all pass one check. A correct password then takes the
+attempt back (``login_attempt_succeeded``): the pair is cleared, the address gets its slot back. Refused
+attempts are not counted, so a locked-out client cannot extend its own lock by hammering.
+
+The client address is ``REMOTE_ADDR`` (apps.core.request_info.client_ip): behind a reverse proxy, the proxy must set
+it to the real client address; otherwise every client shares the proxy's address and its limit.
 
 Used by ``apps.accounts.backends.ThrottledModelBackend`` (every password login, the admin's too), by
 ``apps.accounts.forms.LoginForm`` (to say why a login was refused) and by ``POST /api/v1/auth/token/``.
 """
 
 import datetime as dt
-import ipaddress
 import logging
 import math
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Q
-from django.http import HttpRequest
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from apps.accounts.models import LoginFailure
+from apps.accounts.models import LoginThrottle
+from apps.core.request_info import client_ip
+
+__all__ = [
+    "LoginThrottled",
+    "client_ip",
+    "login_attempt_begin",
+    "login_attempt_succeeded",
+    "login_throttle_check",
+    "login_throttle_purge",
+    "normalise_username",
+]
 
 logger = logging.getLogger(__name__)
 
 
 class LoginThrottled(PermissionDenied):
-    """Raised instead of checking a password while the user name or address is throttled."""
+    """Raised instead of checking a password while the pair or address is throttled."""
 
     def __init__(self, retry_after: int) -> None:
         self.retry_after = retry_after
@@ -47,9 +64,10 @@ class LoginThrottled(PermissionDenied):
 
 
 @dataclass(frozen=True)
-class _Tally:
-    count: int
-    last: dt.datetime | None
+class _Limit:
+    key: str
+    soft: int
+    hard: int
 
 
 def normalise_username(username: str) -> str:
@@ -58,83 +76,99 @@ def normalise_username(username: str) -> str:
     return username.strip().casefold()[:150]
 
 
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The client's address from REMOTE_ADDR (see the module docstring about proxies), or None."""
-    if request is None:
-        return None
-    raw = str(request.META.get("REMOTE_ADDR") or "").strip()
-    try:
-        return str(ipaddress.ip_address(raw))
-    except ValueError:
-        return None
+def _limits(username: str, ip_address: str | None) -> list[_Limit]:
+    pair = _Limit(
+        f"pair:{ip_address or '-'}:{normalise_username(username)}",
+        settings.STEWARD_LOGIN_SOFT_LIMIT,
+        settings.STEWARD_LOGIN_HARD_LIMIT,
+    )
+    if not ip_address:
+        return [pair]
+    address = _Limit(
+        f"addr:{ip_address}", settings.STEWARD_LOGIN_ADDRESS_SOFT_LIMIT, settings.STEWARD_LOGIN_ADDRESS_HARD_LIMIT
+    )
+    return [address, pair]  # sorted by key: concurrent transactions lock rows in one order, never deadlock
 
 
 def _window() -> dt.timedelta:
     return dt.timedelta(seconds=settings.STEWARD_LOGIN_WINDOW_SECONDS)
 
 
-def _tallies(username: str, ip_address: str | None, since: dt.datetime) -> tuple[_Tally, _Tally]:
-    by_user = Q(username=username)
-    by_ip = Q(ip_address=ip_address) if ip_address else Q(pk__in=[])
-    row = (
-        LoginFailure.objects.filter(created_at__gte=since)
-        .filter(by_user | by_ip)
-        .aggregate(
-            user_count=Count("pk", filter=by_user),
-            user_last=Max("created_at", filter=by_user),
-            ip_count=Count("pk", filter=by_ip),
-            ip_last=Max("created_at", filter=by_ip),
-        )
-    )
-    return _Tally(row["user_count"], row["user_last"]), _Tally(row["ip_count"], row["ip_last"])
-
-
-def _hard_wait(key: Q, count: int, since: dt.datetime, now: dt.datetime) -> float:
-    # The lock lifts when the (count - HARD + 1)th oldest failure leaves the window.
-    expiring = count - settings.STEWARD_LOGIN_HARD_LIMIT
-    oldest = LoginFailure.objects.filter(key, created_at__gte=since).order_by("created_at", "pk")
-    created = oldest.values_list("created_at", flat=True)[expiring]
-    return (created + _window() - now).total_seconds()
-
-
-def _wait_seconds(key: Q, tally: _Tally, since: dt.datetime, now: dt.datetime) -> float:
-    if tally.count >= settings.STEWARD_LOGIN_HARD_LIMIT:
-        return _hard_wait(key, tally.count, since, now)
-    if tally.count >= settings.STEWARD_LOGIN_SOFT_LIMIT and tally.last is not None:
-        delay = 2 ** (tally.count - settings.STEWARD_LOGIN_SOFT_LIMIT)
-        return delay - (now - tally.last).total_seconds()
+def _wait_seconds(counter: LoginThrottle | None, limit: _Limit, now: dt.datetime) -> float:
+    if counter is None or counter.window_started_at + _window() <= now:
+        return 0.0  # no failure in the current window
+    if counter.failures >= limit.hard:
+        return (counter.window_started_at + _window() - now).total_seconds()
+    if counter.failures >= limit.soft and counter.last_failure_at is not None:
+        delay = 2 ** (counter.failures - limit.soft)
+        return delay - (now - counter.last_failure_at).total_seconds()
     return 0.0
 
 
-def login_throttle_check(*, username: str, ip_address: str | None, now: dt.datetime | None = None) -> None:
-    """Raise LoginThrottled when a password attempt for ``username`` from ``ip_address`` must wait."""
-    now = now or timezone.now()
-    since = now - _window()
-    username = normalise_username(username)
-    user_tally, ip_tally = _tallies(username, ip_address, since)
-    wait = _wait_seconds(Q(username=username), user_tally, since, now)
-    if ip_address:
-        wait = max(wait, _wait_seconds(Q(ip_address=ip_address), ip_tally, since, now))
+def _raise_if_waiting(counters: dict[str, LoginThrottle], limits: list[_Limit], now: dt.datetime) -> None:
+    wait = max(_wait_seconds(counters.get(limit.key), limit, now) for limit in limits)
     if wait > 0:
         retry_after = max(1, math.ceil(wait))
-        logger.warning("login throttled: user=%r ip=%s retry_after=%ss", username, ip_address, retry_after)
+        logger.warning("login throttled: %s retry_after=%ss", " ".join(lim.key for lim in limits), retry_after)
         raise LoginThrottled(retry_after)
 
 
-def login_failure_record(*, username: str, ip_address: str | None) -> LoginFailure:
-    """Count one failed password attempt against the user name and the address."""
-    # Old rows count for nothing: dropping them here keeps the table as small as the window.
-    login_failures_purge()
-    return LoginFailure.objects.create(username=normalise_username(username), ip_address=ip_address)
+def login_throttle_check(*, username: str, ip_address: str | None, now: dt.datetime | None = None) -> None:
+    """Raise LoginThrottled if an attempt now would be refused. Reads only: to say why before the password
+    is checked; ``login_attempt_begin`` decides."""
+    now = now or timezone.now()
+    limits = _limits(username, ip_address)
+    counters = {c.key: c for c in LoginThrottle.objects.filter(key__in=[limit.key for limit in limits])}
+    _raise_if_waiting(counters, limits, now)
 
 
-def login_success_record(*, username: str) -> None:
-    """Forget the user name's failures after a correct password (the address keeps its count)."""
-    LoginFailure.objects.filter(username=normalise_username(username)).delete()
+def login_attempt_begin(*, username: str, ip_address: str | None, now: dt.datetime | None = None) -> None:
+    """Count a password attempt as a failure, or raise LoginThrottled (counting nothing) if it must wait."""
+    now = now or timezone.now()
+    limits = _limits(username, ip_address)
+    # Old rows count for nothing: dropping some on each attempt keeps the table as small as the window.
+    # Not this attempt's own rows, which the transaction below resets in place.
+    login_throttle_purge(now=now, batch=50, keep=[limit.key for limit in limits])
+    _count_attempt(limits, now)
 
 
-def login_failures_purge(*, now: dt.datetime | None = None) -> int:
-    """Delete failures older than the window; they no longer count. Returns how many were deleted."""
+@transaction.atomic
+def _count_attempt(limits: list[_Limit], now: dt.datetime) -> None:
+    keys = [limit.key for limit in limits]
+    for key in keys:
+        LoginThrottle.objects.get_or_create(key=key, defaults={"window_started_at": now})
+    counters = {c.key: c for c in LoginThrottle.objects.select_for_update().filter(key__in=keys).order_by("key")}
+    _raise_if_waiting(counters, limits, now)  # rolls back the rows just created too
+    for counter in counters.values():
+        if counter.window_started_at + _window() <= now:
+            counter.failures, counter.window_started_at = 0, now  # the window is over: start a new one
+        counter.failures += 1
+        counter.last_failure_at = now
+        counter.save(update_fields=["failures", "window_started_at", "last_failure_at"])
+
+
+def login_attempt_succeeded(*, username: str, ip_address: str | None) -> None:
+    """Take back the attempt ``login_attempt_begin`` counted: clear the pair, give the address its slot back.
+
+    The address keeps its other failures, so one valid account cannot reset an address that is guessing
+    other people's passwords.
+    """
+    limits = _limits(username, ip_address)
+    LoginThrottle.objects.filter(key=limits[-1].key).delete()
+    if len(limits) == 2:
+        LoginThrottle.objects.filter(key=limits[0].key, failures__gt=0).update(failures=F("failures") - 1)
+
+
+@transaction.atomic
+def login_throttle_purge(*, now: dt.datetime | None = None, batch: int = 500, keep: list[str] | None = None) -> int:
+    """Delete up to ``batch`` counters whose window is over (they count for nothing). Returns how many.
+
+    Rows another login holds locked are skipped, never waited for: a purge that waited while holding other
+    rows could deadlock with that login.
+    """
     cutoff = (now or timezone.now()) - _window()
-    deleted, _ = LoginFailure.objects.filter(created_at__lt=cutoff).delete()
+    stale = LoginThrottle.objects.select_for_update(skip_locked=True).filter(window_started_at__lt=cutoff)
+    stale = stale.exclude(key__in=keep or [])
+    pks = list(stale.values_list("pk", flat=True)[:batch])
+    deleted, _ = LoginThrottle.objects.filter(pk__in=pks).delete()
     return deleted

@@ -11,15 +11,9 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts import selectors, services
 from apps.accounts.forms import ProfileForm, TokenCreateForm
-from apps.accounts.models import User
+from apps.accounts.http import signed_in_user
 
 PICKER_LIMIT = 10
-
-
-def _user(request: HttpRequest) -> User:
-    # Every view here is behind login_required, so the user is a real User.
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _add_service_errors(form: TokenCreateForm | ProfileForm, exc: ValidationError, rename: dict[str, str]) -> None:
@@ -31,7 +25,7 @@ def _add_service_errors(form: TokenCreateForm | ProfileForm, exc: ValidationErro
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     initial = {
         "first_name": user.first_name,
         "last_name": user.last_name,
@@ -54,7 +48,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def token_list(request: HttpRequest) -> HttpResponse:
-    tokens = selectors.token_list_for(_user(request))
+    tokens = selectors.token_list_for(signed_in_user(request))
     return render(request, "accounts/token_list.html", {"tokens": tokens})
 
 
@@ -62,7 +56,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def token_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     form = TokenCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -81,7 +75,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     token = services.token_revoke(token=selectors.get_token_for_user(user, pk), actor=user)
     if request.htmx:  # type: ignore[attr-defined]  # set by django_htmx's middleware
         return render(request, "accounts/token_list.html#token-row", {"token": token})

@@ -3,7 +3,8 @@
 from django.db import models
 from django.db.models import Q
 
-from apps.automation.choices import ACTIVE_STATUSES, RunStatus
+from apps.automation.choices import ACTIVE_STATUSES, AttemptOutcome, RunStatus
+from apps.core.crypto import EncryptedTextField
 
 
 class HttpEndpoint(models.Model):
@@ -12,7 +13,8 @@ class HttpEndpoint(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
     url = models.URLField(max_length=500, help_text="http(s) URL; private and loopback addresses are refused.")
-    secret = models.CharField(max_length=200, help_text="Signs each body: X-Steward-Signature: sha256=<HMAC hex>.")
+    # Encrypted at rest (apps.core.crypto); the admin never shows it back.
+    secret = EncryptedTextField(help_text="Signs each body: X-Steward-Signature: sha256=<HMAC hex>.")
     timeout_seconds = models.PositiveSmallIntegerField(default=10)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -74,3 +76,30 @@ class AutomationRun(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+
+class AutomationAttempt(models.Model):
+    """One attempt of a run: when it started, whether its external call may have happened, how it ended.
+
+    ``called_out_at`` is written (and committed) just before an action that calls out runs: when the worker
+    dies mid-attempt, it tells the sweep whether a non-idempotent action must not be repeated blindly.
+    """
+
+    run = models.ForeignKey(AutomationRun, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField(help_text="1 for the run's first attempt (AutomationRun.attempts).")
+    started_at = models.DateTimeField()
+    called_out_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set just before the external call: from then on it may have happened."
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices, default=AttemptOutcome.RUNNING)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="%(app_label)s_%(class)s_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of run {self.run_id}"

@@ -1,7 +1,8 @@
 """The registry of automation actions, and of the handlers subject owners register for finished runs.
 
 An action is a class decorated with ``@register``: ``name`` (what a catalog item names), ``label``,
-``required_fields`` (form field name -> accepted field types), ``config_schema`` (config key -> spec) and
+``required_fields`` (form field name -> accepted field types), ``config_schema`` (config key -> spec),
+``idempotent`` and ``calls_out`` (what the engine may do when a worker dies mid-run) and
 ``run(*, params, subject, config) -> ActionResult`` raising ActionError (permanent) or RetryableError (transient).
 
 The engine knows nothing of its subjects: their owner (e.g. apps.fulfillment) calls ``register_subject_handler``
@@ -10,7 +11,7 @@ at import time to be told when a run finishes and to say who may see and retry i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -20,6 +21,9 @@ from django.db.models import QuerySet
 from apps.automation.exceptions import ActionError, RetryableError
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from apps.accounts.models import User
     from apps.automation.models import AutomationRun
 
 __all__ = [
@@ -31,6 +35,7 @@ __all__ = [
     "Subject",
     "SubjectHandler",
     "action_list",
+    "action_validate",
     "get_action",
     "get_subject_handler",
     "register",
@@ -70,6 +75,12 @@ class Action:
     label: ClassVar[str] = ""
     required_fields: ClassVar[dict[str, set[str]]] = {}
     config_schema: ClassVar[dict[str, ConfigKey]] = {}
+    # Whether running it twice with the same Subject.key has the effect of running it once. When a worker dies
+    # after the external call of a non-idempotent action may have happened, the run needs a person's attention
+    # instead of being repeated (apps.automation.services.run_reclaim).
+    idempotent: ClassVar[bool] = False
+    # Whether it acts outside Steward's database; only then is an attempt marked as "may have called out".
+    calls_out: ClassVar[bool] = True
 
     def run(self, *, params: dict[str, Any], subject: Subject, config: dict[str, Any]) -> ActionResult:
         raise NotImplementedError
@@ -77,6 +88,10 @@ class Action:
     def clean_config(self, config: dict[str, Any]) -> dict[str, Any]:
         """Action-specific checks of a config that already matches ``config_schema``; ValidationError if wrong."""
         return config
+
+    def secrets(self, config: dict[str, Any]) -> list[str]:
+        """Secret values this run may meet (e.g. a signing secret): scrubbed from every error and output kept."""
+        return []
 
 
 _ACTIONS: dict[str, Action] = {}
@@ -135,14 +150,19 @@ class SubjectHandler:
     - ``on_finished(run)``: called once per run, in the same transaction that records its final status;
     - ``get_for_user(user, subject_id)``: the subject if ``user`` may see it, else raise Http404;
     - ``visible_ids(user)``: a queryset of one text column, the ids of the subjects ``user`` may see;
-    - ``can_retry(user, subject)`` and ``retry(subject, user)``: start a new run after a failure.
+    - ``can_retry(user, subject)`` and ``retry(subject, user, confirmed)``: start a new run after a failure;
+      ``confirmed`` says the person was told the last run's external call may have happened (needs attention);
+    - ``can_see_details(user, subject)`` and ``detail_ids(user)``: who reads runs' errors and outputs (redacted);
+      everyone else who sees the subject reads only a status and a human message.
     """
 
     on_finished: Callable[[AutomationRun], None]
-    get_for_user: Callable[[Any, str], Any] | None = None
-    visible_ids: Callable[[Any], QuerySet[Any]] | None = None
-    can_retry: Callable[[Any, Any], bool] | None = None
-    retry: Callable[[Any, Any], Any] | None = None
+    get_for_user: Callable[[User | AnonymousUser, str], Any] | None = None
+    visible_ids: Callable[[User | AnonymousUser], QuerySet[Any]] | None = None
+    can_retry: Callable[[User | AnonymousUser, Any], bool] | None = None
+    retry: Callable[[Any, User, bool], Any] | None = None
+    can_see_details: Callable[[User | AnonymousUser, Any], bool] | None = None
+    detail_ids: Callable[[User | AnonymousUser], QuerySet[Any]] | None = None
 
 
 _HANDLERS: dict[str, SubjectHandler] = {}
@@ -152,14 +172,22 @@ def register_subject_handler(
     subject_type: str,
     on_finished: Callable[[AutomationRun], None],
     *,
-    get_for_user: Callable[[Any, str], Any] | None = None,
-    visible_ids: Callable[[Any], QuerySet[Any]] | None = None,
-    can_retry: Callable[[Any, Any], bool] | None = None,
-    retry: Callable[[Any, Any], Any] | None = None,
+    get_for_user: Callable[[User | AnonymousUser, str], Any] | None = None,
+    visible_ids: Callable[[User | AnonymousUser], QuerySet[Any]] | None = None,
+    can_retry: Callable[[User | AnonymousUser, Any], bool] | None = None,
+    retry: Callable[[Any, User, bool], Any] | None = None,
+    can_see_details: Callable[[User | AnonymousUser, Any], bool] | None = None,
+    detail_ids: Callable[[User | AnonymousUser], QuerySet[Any]] | None = None,
 ) -> None:
     """Register (or replace) the handler of ``subject_type``; the subject's app calls this when imported."""
     _HANDLERS[subject_type] = SubjectHandler(
-        on_finished=on_finished, get_for_user=get_for_user, visible_ids=visible_ids, can_retry=can_retry, retry=retry
+        on_finished=on_finished,
+        get_for_user=get_for_user,
+        visible_ids=visible_ids,
+        can_retry=can_retry,
+        retry=retry,
+        can_see_details=can_see_details,
+        detail_ids=detail_ids,
     )
 
 
@@ -169,3 +197,33 @@ def get_subject_handler(subject_type: str) -> SubjectHandler | None:
 
 def subject_handlers() -> dict[str, SubjectHandler]:
     return dict(_HANDLERS)
+
+
+# --- Validation (the catalog asks before saving an automated item) ----------------------------------------
+
+
+def action_validate(*, action: str, fields: Mapping[str, Mapping[str, Any]], config: object) -> dict[str, Any]:
+    """The normalised config of ``action`` for a form with ``fields`` (name -> field definition).
+
+    Raises ValidationError keyed ``automation_action`` (unknown action, missing or unfit form field) or
+    ``automation_config`` (config does not fit the action).
+    """
+    found = get_action(action)
+    if found is None:
+        names = ", ".join(a.name for a in action_list())
+        raise ValidationError({"automation_action": f'Unknown automation action "{action}" (known: {names}).'})
+    for name, types in sorted(found.required_fields.items()):
+        spec = fields.get(name)
+        wanted = " or ".join(sorted(types))
+        if spec is None or spec.get("type") not in types:
+            raise ValidationError(
+                {"automation_action": f'The action "{action}" needs a form field "{name}" of type {wanted}.'}
+            )
+        if not spec.get("required") or spec.get("show_if"):
+            raise ValidationError(
+                {"automation_action": f'The form field "{name}" must be required and always shown for "{action}".'}
+            )
+    try:
+        return check_config(found, config)
+    except ValidationError as exc:
+        raise ValidationError({"automation_config": exc.messages}) from exc

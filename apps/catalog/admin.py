@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from apps.accounts.http import signed_in_user
 from apps.catalog.models import CatalogItem, Category, FormVersion, Service
 from apps.catalog.services import item_publish_form
 
@@ -103,7 +104,7 @@ class CatalogItemAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: CatalogItem, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         # Model.clean already refused a definition that cannot render; this records the version.
-        item_publish_form(item=obj, definition=obj.form_definition, actor=request.user)
+        item_publish_form(item=obj, definition=obj.form_definition, actor=signed_in_user(request))
 
 
 @admin.register(FormVersion)

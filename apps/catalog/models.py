@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from apps.accounts.models import Team
+from apps.automation.registry import action_validate
 from apps.catalog.choices import ApprovalRule, Audience, Criticality, FulfilmentMode, ItemStatus, ServiceStatus
 from apps.catalog.formdefs import validate_definition
 from apps.catalog.querysets import CatalogItemQuerySet, ServiceQuerySet
@@ -17,8 +18,6 @@ from apps.catalog.querysets import CatalogItemQuerySet, ServiceQuerySet
 def check_automation(action: str, definition: dict, config: object) -> dict:
     """The item's normalised automation config; ValidationError keyed ``automation_action``/``automation_config``
     when the action is unknown, the form lacks a field the action needs (named), or the config does not fit."""
-    from apps.automation.services import action_validate  # the engine's registry; imported late, at use
-
     fields = {field["name"]: field for field in definition.get("fields", [])}
     return action_validate(action=action.strip(), fields=fields, config=config)
 

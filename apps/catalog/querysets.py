@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Q
@@ -8,11 +8,14 @@ from django.db.models import Q
 from apps.catalog.choices import Audience, ItemStatus, ServiceStatus
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from apps.accounts.models import User
     from apps.catalog.models import CatalogItem, Service  # noqa: F401  # named in the QuerySet["..."] bases for mypy
 
 
 class CatalogItemQuerySet(models.QuerySet["CatalogItem"]):
-    def visible_to(self, user: Any) -> CatalogItemQuerySet:
+    def visible_to(self, user: User | AnonymousUser) -> CatalogItemQuerySet:
         """Published items whose audience includes ``user``; administrators also see drafts."""
         if user.is_superuser:
             return self
@@ -26,7 +29,7 @@ class CatalogItemQuerySet(models.QuerySet["CatalogItem"]):
 
 
 class ServiceQuerySet(models.QuerySet["Service"]):
-    def visible_to(self, user: Any) -> ServiceQuerySet:
+    def visible_to(self, user: User | AnonymousUser) -> ServiceQuerySet:
         """Services are public to every signed-in user; retired ones only to administrators."""
         if user.is_superuser:
             return self

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
-from django.shortcuts import get_object_or_404
 
+from apps.accounts.models import User
 from apps.catalog.models import CatalogItem, Category, Service
 
 MAX_SEARCH_WORDS = 10
@@ -17,25 +16,16 @@ def category_list() -> QuerySet[Category]:
     return Category.objects.all()
 
 
-def service_queryset_for(user: Any) -> QuerySet[Service]:
+def service_queryset_for(user: User | AnonymousUser) -> QuerySet[Service]:
     """Services the user may open: every signed-in user, except retired ones (administrators see all)."""
     return Service.objects.visible_to(user).select_related("owner_team")
 
 
-def item_queryset_for(user: Any) -> QuerySet[CatalogItem]:
+def item_queryset_for(user: User | AnonymousUser) -> QuerySet[CatalogItem]:
     """Catalog items in the user's audience (published, service not retired; administrators see all)."""
     return CatalogItem.objects.visible_to(user).select_related(
         "service", "category", "fulfilling_team", "approval_team", "current_form"
     )
-
-
-def get_item_for_user(user: Any, slug: str) -> CatalogItem:
-    """The item, or Http404 when it does not exist or is outside the user's audience."""
-    return get_object_or_404(item_queryset_for(user), slug=slug)
-
-
-def get_service_for_user(user: Any, slug: str) -> Service:
-    return get_object_or_404(service_queryset_for(user), slug=slug)
 
 
 def search_words(q: str) -> list[str]:
@@ -58,11 +48,11 @@ def item_search_filter(items: QuerySet[CatalogItem], q: str) -> QuerySet[Catalog
     return items
 
 
-def item_search(user: Any, q: str) -> QuerySet[CatalogItem]:
+def item_search(user: User | AnonymousUser, q: str) -> QuerySet[CatalogItem]:
     return item_search_filter(item_queryset_for(user), q)
 
 
-def categories_with_items_for(user: Any) -> list[Category]:
+def categories_with_items_for(user: User | AnonymousUser) -> list[Category]:
     """Categories that hold at least one visible item, each with ``visible_items`` prefetched."""
     items = item_queryset_for(user).order_by("name")
     categories = category_list().prefetch_related(Prefetch("items", queryset=items, to_attr="visible_items"))

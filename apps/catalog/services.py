@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.accounts.models import User
 from apps.catalog.choices import FulfilmentMode
 from apps.catalog.formdefs import validate_definition
 from apps.catalog.models import CatalogItem, FormVersion, check_automation
@@ -27,7 +28,7 @@ def item_check_definition(*, definition: object) -> dict[str, Any]:
 
 
 @transaction.atomic
-def item_publish_form(*, item: CatalogItem, definition: object, actor: Any) -> FormVersion:
+def item_publish_form(*, item: CatalogItem, definition: object, actor: User | None) -> FormVersion:
     """Make ``definition`` the item's request form: a new FormVersion only when it differs from the current one."""
     normalised = item_check_definition(definition=definition)
     if item.fulfilment_mode == FulfilmentMode.AUTOMATED:
@@ -42,14 +43,8 @@ def item_publish_form(*, item: CatalogItem, definition: object, actor: Any) -> F
             CatalogItem.objects.filter(pk=item.pk).update(form_definition=normalised)
         return current
     last = FormVersion.objects.filter(item=item).order_by("-number").values_list("number", flat=True).first()
-    version = FormVersion.objects.create(
-        item=item, number=(last or 0) + 1, definition=normalised, created_by=actor if _is_user(actor) else None
-    )
+    version = FormVersion.objects.create(item=item, number=(last or 0) + 1, definition=normalised, created_by=actor)
     item.current_form, item.form_definition = version, normalised
     CatalogItem.objects.filter(pk=item.pk).update(current_form=version, form_definition=normalised)
     audit_record(target=item, verb="form_published", actor=actor, version=version.number)
     return version
-
-
-def _is_user(actor: Any) -> bool:
-    return actor is not None and getattr(actor, "is_authenticated", False)

@@ -9,35 +9,35 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from apps.accounts.http import AuthedRequest
 from apps.catalog.filters import CatalogItemFilterSet, ServiceFilterSet
+from apps.catalog.permissions import get_item_for_user, get_service_for_user
 from apps.catalog.selectors import (
     categories_with_items_for,
     category_list,
-    get_item_for_user,
-    get_service_for_user,
     item_queryset_for,
     service_queryset_for,
 )
+from apps.core.http import is_fragment
 
 PAGE_SIZE = 24
 
 
 def _partial(request: HttpRequest, template: str, region: str) -> str:
     """The whole page, or only ``region`` for an htmx request that is not a boosted navigation."""
-    htmx = getattr(request, "htmx", None)
-    return f"{template}#{region}" if htmx and not htmx.boosted else template
+    return f"{template}#{region}" if is_fragment(request) else template
 
 
 @login_required
 @require_GET
-def catalog_home(request: HttpRequest) -> HttpResponse:
+def catalog_home(request: AuthedRequest) -> HttpResponse:
     categories = categories_with_items_for(request.user)
     return render(request, "catalog/catalog_home.html", {"categories": categories})
 
 
 @login_required
 @require_GET
-def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def category_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(category_list(), slug=slug)
     items = item_queryset_for(request.user).filter(category=category).order_by("name")
     return render(request, "catalog/category_detail.html", {"category": category, "items": items})
@@ -46,7 +46,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def item_search(request: HttpRequest) -> HttpResponse:
+def item_search(request: AuthedRequest) -> HttpResponse:
     filterset = CatalogItemFilterSet(request.GET, queryset=item_queryset_for(request.user).order_by("name"))
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filterset": filterset, "page": page, "q": filterset.form.cleaned_data.get("q", "")}
@@ -56,7 +56,7 @@ def item_search(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def service_list(request: HttpRequest) -> HttpResponse:
+def service_list(request: AuthedRequest) -> HttpResponse:
     filterset = ServiceFilterSet(request.GET, queryset=service_queryset_for(request.user))
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filterset": filterset, "page": page}
@@ -65,7 +65,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def service_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     service = get_service_for_user(request.user, slug)
     items = item_queryset_for(request.user).filter(service=service).order_by("name")
     return render(request, "catalog/service_detail.html", {"service": service, "items": items})
@@ -73,7 +73,7 @@ def service_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def item_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def item_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     item = get_item_for_user(request.user, slug)
     fields = item.current_form.definition["fields"] if item.current_form else []
     return render(request, "catalog/item_detail.html", {"item": item, "form_fields": fields})

@@ -2,6 +2,9 @@
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from apps.core.models import AuditEvent
@@ -12,10 +15,13 @@ def audit_target_key(obj: models.Model) -> tuple[str, str]:
     return obj._meta.label_lower, str(obj.pk)
 
 
-def audit_record(*, target: models.Model, verb: str, actor: Any = None, **data: Any) -> AuditEvent:
+def audit_record(
+    *, target: models.Model, verb: str, actor: AbstractBaseUser | AnonymousUser | None = None, **data: Any
+) -> AuditEvent:
     """Record that ``actor`` did ``verb`` to ``target``; ``actor`` None means the system."""
     target_type, target_id = audit_target_key(target)
-    actor_obj = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    # Core imports no app: the actor is typed as Django's base user and stored when it is AUTH_USER_MODEL's.
+    actor_obj = actor if isinstance(actor, get_user_model()) and actor.is_authenticated else None
     return AuditEvent.objects.create(
         target_type=target_type, target_id=target_id, actor=actor_obj, verb=verb, data=data
     )

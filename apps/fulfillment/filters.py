@@ -10,13 +10,14 @@ import datetime as dt
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Case, F, IntegerField, OrderBy, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from apps.accounts.models import Team
 from apps.catalog.models import CatalogItem
-from apps.core.filters import IdFilter
+from apps.core.filters import FormOnceFilterSet, IdFilter
 from apps.fulfillment.choices import OPEN_STATUSES, Priority, RequestStatus
 from apps.fulfillment.forms import PickerInput
 from apps.fulfillment.models import NUMBER_PREFIX, ServiceRequest, parse_number
@@ -89,7 +90,7 @@ class RequestOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, "-id" if descending else "id")
 
 
-class RequestFilterSet(django_filters.FilterSet):
+class RequestFilterSet(FormOnceFilterSet):
     q = django_filters.CharFilter(label="Search requests", method="filter_q", help_text="Number, subject or answers.")
     view = django_filters.ChoiceFilter(
         label="Ready view", choices=READY_VIEWS, method="filter_view", empty_label="All requests"
@@ -141,9 +142,8 @@ class RequestFilterSet(django_filters.FilterSet):
         model = ServiceRequest
         fields: list[str] = []
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
+    def prepare_form_class(self, form_class: type[forms.Form]) -> None:
+        for field in form_class.base_fields.values():
             widget = field.widget
             css = "form-select" if widget.__class__.__name__.endswith("Select") else "form-control"
             widget.attrs.setdefault("class", css)

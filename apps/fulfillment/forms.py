@@ -6,10 +6,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.forms.renderers import DjangoTemplates
 from django.urls import reverse
-from django.utils.html import conditional_escape, format_html, strip_spaces_between_tags
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.html import format_html
 
 from apps.fulfillment.choices import Priority, RequestStatus
 from apps.fulfillment.services import COMMENT_MAX_CHARS
@@ -182,85 +180,7 @@ class SavedFilterForm(forms.Form):
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
 
-# --- fast widget HTML for the queue ----------------------------------------------------------------------------
-# Django renders every widget, and every <option> of a <select>, through a template: the queue's filter form
-# (14 widgets, the catalog items' options) cost as much as its 50 rows. This renderer writes the same HTML as
-# Django's templates for the plain widgets, in Python; any other template goes to Django as usual.
-INPUT_TEMPLATES = frozenset(
-    f"django/forms/widgets/{name}.html"
-    for name in ("input", "text", "number", "email", "url", "password", "hidden", "date", "datetime", "time", "search")
-)
-SELECT_TEMPLATE = "django/forms/widgets/select.html"
-OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
-MULTI_TEMPLATES = {"django/forms/widgets/multiwidget.html": "", "django_filters/widgets/multiwidget.html": "-"}
-
-
-def _attrs(attrs: dict[str, Any]) -> str:
-    """django/forms/widgets/attrs.html: False drops an attribute, True writes its name alone."""
-    return "".join(
-        f" {conditional_escape(name)}"
-        if value is True
-        else f' {conditional_escape(name)}="{conditional_escape(value)}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
-def _option(option: dict[str, Any]) -> str:
-    value, label = conditional_escape(option["value"]), conditional_escape(option["label"])
-    return f'<option value="{value}"{_attrs(option["attrs"])}>{label}</option>\n'
-
-
-class FastWidgetRenderer(DjangoTemplates):
-    """The default form renderer, with Django's input, select and multi-widget templates written in Python."""
-
-    def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> SafeString:
-        widget = context.get("widget")
-        html = None if widget is None or set(context) - {"widget"} else self._raw(template_name, widget)
-        if html is None:
-            return mark_safe(super().render(template_name, context, request))  # noqa: S308 - Django's own output
-        return mark_safe(html.strip())  # noqa: S308 - every value went through conditional_escape; Django strips too
-
-    def _raw(self, template_name: str, widget: dict[str, Any]) -> str | None:
-        """What the template writes (its trailing newlines included: included templates keep them), or None."""
-        if template_name in INPUT_TEMPLATES:
-            kind, name = conditional_escape(widget["type"]), conditional_escape(widget["name"])
-            value = "" if widget["value"] is None else f' value="{conditional_escape(widget["value"])}"'
-            html = f'<input type="{kind}" name="{name}"{value}{_attrs(widget["attrs"])}>\n'
-            return html if template_name.endswith("/input.html") else f"{html}\n"  # text.html etc. include it
-        if template_name == SELECT_TEMPLATE and self._plain_options(widget):
-            return self._select(widget)
-        if template_name in MULTI_TEMPLATES:
-            raw = [self._raw(sub["template_name"], sub) for sub in widget["subwidgets"]]
-            parts = [part for part in raw if part is not None]
-            if len(parts) < len(raw):
-                return None
-            separator = MULTI_TEMPLATES[template_name]
-            if separator:  # django_filters: a separator after the first of the two
-                return "".join(f"{part}{separator if i == 0 else ''}" for i, part in enumerate(parts)) + "\n"
-            return strip_spaces_between_tags("".join(parts).strip()) + "\n"  # {% spaceless %}
-        return None
-
-    @staticmethod
-    def _plain_options(widget: dict[str, Any]) -> bool:
-        return all(
-            option["template_name"] == OPTION_TEMPLATE for _, group, _ in widget["optgroups"] for option in group
-        )
-
-    @staticmethod
-    def _select(widget: dict[str, Any]) -> str:
-        html = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
-        for group_name, group, _ in widget["optgroups"]:
-            if group_name:
-                html.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
-            html.extend(f"\n  {_option(option)}" for option in group)
-            if group_name:
-                html.append("\n  </optgroup>")
-        html.append("\n</select>\n")
-        return "".join(html)
-
-
-FAST_WIDGETS = FastWidgetRenderer()
+# --- the queue's filter widgets ------------------------------------------------------------------------------
 
 
 def plain_model_choices(field: forms.Field, value_field: str, label_field: str) -> None:
@@ -273,9 +193,3 @@ def plain_model_choices(field: forms.Field, value_field: str, label_field: str) 
     empty_label = getattr(field, "empty_label", None)
     empty = [("", empty_label)] if empty_label is not None else []
     field.widget.choices = [*empty, *queryset.values_list(value_field, label_field)]
-
-
-def fast_widgets(*forms_: forms.BaseForm) -> None:
-    """Render these forms' widgets with FastWidgetRenderer (same HTML, no template per widget or option)."""
-    for form in forms_:
-        form.renderer = FAST_WIDGETS

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from apps.accounts.models import User
+from apps.accounts.selectors import team_ids_for
 from apps.catalog.choices import ApprovalRule
 from apps.fulfillment.choices import OPEN_STATUSES, TRANSITIONS, RequestStatus
 from apps.fulfillment.models import ServiceRequest, parse_number
@@ -37,16 +39,12 @@ APPROVAL_MOVES = frozenset({(S.AWAITING_APPROVAL, S.APPROVED), (S.AWAITING_APPRO
 REOPEN_MOVE = (S.FULFILLED, S.IN_PROGRESS)
 
 
-def team_ids(user: Any) -> frozenset[int]:
-    """The ids of the teams ``user`` belongs to, read once per user object (list pages stay constant)."""
-    cached = getattr(user, "_fulfillment_team_ids", None)
-    if cached is None:
-        cached = frozenset(user.memberships.values_list("team_id", flat=True)) if user.is_authenticated else frozenset()
-        user._fulfillment_team_ids = cached
-    return cached
+def team_ids(user: User | AnonymousUser) -> frozenset[int]:
+    """The ids of the teams ``user`` belongs to, read once per request (accounts.selectors.team_ids_for)."""
+    return team_ids_for(user).member
 
 
-def in_team(user: Any, sr: ServiceRequest, team_id: int | None) -> bool:
+def in_team(user: User | AnonymousUser, sr: ServiceRequest, team_id: int | None) -> bool:
     """Whether ``user`` belongs to team ``team_id`` (the team or approval team of ``sr``): from the membership
     flags loaded with ``sr`` for this user (``get_request_for_user(..., detail=True)``), else ``team_ids``."""
     if team_id is None:
@@ -57,18 +55,18 @@ def in_team(user: Any, sr: ServiceRequest, team_id: int | None) -> bool:
     return team_id in team_ids(user)
 
 
-def is_requester(user: Any, sr: ServiceRequest) -> bool:
+def is_requester(user: User | AnonymousUser, sr: ServiceRequest) -> bool:
     return user.pk is not None and user.pk in (sr.requester_id, sr.requested_for_id)
 
 
-def is_agent_of(user: Any, sr: ServiceRequest) -> bool:
+def is_agent_of(user: User | AnonymousUser, sr: ServiceRequest) -> bool:
     """An agent of the request's team (work permission + membership), or a superuser."""
     if user.is_superuser:
         return True
     return user.has_perm("fulfillment.work_servicerequest") and in_team(user, sr, sr.team_id)
 
 
-def is_approver(user: Any, sr: ServiceRequest) -> bool:
+def is_approver(user: User | AnonymousUser, sr: ServiceRequest) -> bool:
     """Who decides an approval; never the person who filed the request."""
     if user.pk == sr.requester_id:
         return False
@@ -89,7 +87,7 @@ def reopen_deadline(sr: ServiceRequest) -> dt.datetime | None:
     return sr.fulfilled_at + dt.timedelta(days=settings.STEWARD_AUTO_CLOSE_DAYS)
 
 
-def can_transition(user: Any, sr: ServiceRequest, to: str) -> bool:
+def can_transition(user: User | AnonymousUser, sr: ServiceRequest, to: str) -> bool:
     """Whether ``user`` may move ``sr`` to ``to`` now; legality itself comes from TRANSITIONS."""
     move = (sr.status, to)
     if to not in TRANSITIONS.get(sr.status, frozenset()):
@@ -106,38 +104,40 @@ def can_transition(user: Any, sr: ServiceRequest, to: str) -> bool:
     return False
 
 
-def allowed_transitions(user: Any, sr: ServiceRequest) -> list[str]:
+def allowed_transitions(user: User | AnonymousUser, sr: ServiceRequest) -> list[str]:
     """The statuses ``user`` may move ``sr`` to, in the order of RequestStatus."""
     targets = TRANSITIONS.get(sr.status, frozenset())
     return [s for s in S.values if s in targets and can_transition(user, sr, s)]
 
 
-def can_edit_request(user: Any, sr: ServiceRequest) -> bool:
+def can_edit_request(user: User | AnonymousUser, sr: ServiceRequest) -> bool:
     """Participants (requester, requested for, the team's agents) may attach files and manage watchers."""
     return is_requester(user, sr) or is_agent_of(user, sr)
 
 
-def can_comment(user: Any, sr: ServiceRequest, *, internal: bool = False) -> bool:
+def can_comment(user: User | AnonymousUser, sr: ServiceRequest, *, internal: bool = False) -> bool:
     """Anyone who sees a request may comment publicly; internal notes are for the fulfilling team."""
     if internal:
         return is_agent_of(user, sr)
     return True
 
 
-def can_see_internal(user: Any, sr: ServiceRequest) -> bool:
+def can_see_internal(user: User | AnonymousUser, sr: ServiceRequest) -> bool:
     return is_agent_of(user, sr)
 
 
-def can_remove_watcher(user: Any, sr: ServiceRequest, watcher: Any) -> bool:
+def can_remove_watcher(user: User | AnonymousUser, sr: ServiceRequest, watcher: User) -> bool:
     return watcher.pk == user.pk or can_edit_request(user, sr)
 
 
-def can_work(user: Any, sr: ServiceRequest) -> bool:
+def can_work(user: User | AnonymousUser, sr: ServiceRequest) -> bool:
     """Priority and assignment belong to the fulfilling team."""
     return is_agent_of(user, sr)
 
 
-def get_request_for_user(user: Any, number: str, *, for_edit: bool = False, detail: bool = False) -> ServiceRequest:
+def get_request_for_user(
+    user: User | AnonymousUser, number: str, *, for_edit: bool = False, detail: bool = False
+) -> ServiceRequest:
     """The request behind ``number`` if ``user`` may see it (else 404); ``for_edit`` also needs edit rights (403).
 
     ``detail``: in the same query, also what the request page shows and the user's membership of its teams

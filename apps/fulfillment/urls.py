@@ -1,5 +1,7 @@
-from django.urls import include, path, register_converter
+from django.urls import path, register_converter
 
+from apps.approvals.views import approval_inbox_moved
+from apps.fulfillment.views import queue
 from apps.fulfillment.views import requests as views
 
 
@@ -20,8 +22,17 @@ register_converter(RequestNumberConverter, "request_number")
 app_name = "fulfillment"
 urlpatterns = [
     path("", views.request_mine, name="request-mine"),
-    path("queue/", include("apps.fulfillment.urls_queue")),
-    path("approvals/", include("apps.fulfillment.urls_approvals")),
+    # The agent queue.
+    path("queue/", queue.queue, name="queue"),
+    path("queue/export.csv", queue.queue_export, name="queue-export"),
+    path("queue/bulk/", queue.queue_bulk, name="queue-bulk"),
+    path("queue/filters/", queue.queue_filter_save, name="queue-filter-save"),
+    path("queue/filters/<int:pk>/", queue.queue_filter_apply, name="queue-filter-apply"),
+    path("queue/filters/<int:pk>/delete/", queue.queue_filter_delete, name="queue-filter-delete"),
+    path("queue/<request_number:number>/assign-me/", queue.request_assign_me, name="request-assign-me"),
+    # The approver's inbox moved to apps.approvals (/approvals/); old bookmarks get a permanent redirect.
+    path("approvals/", approval_inbox_moved, name="approval-inbox-moved"),
+    # A request's own pages.
     path("new/<slug:item_slug>/", views.request_create, name="request-create"),
     path("<request_number:number>/", views.request_detail, name="request-detail"),
     path("<request_number:number>/transition/", views.request_transition, name="request-transition"),

@@ -43,3 +43,27 @@ document.addEventListener("htmx:beforeSwap", function (e) {
     e.detail.isError = false;
   }
 });
+
+// Canned replies: choosing an option with data-body puts that text in the element named by the select's
+// data-fill-target (templates/fulfillment/includes/canned_replies.html). Here, not inline: the CSP forbids
+// inline handlers.
+document.addEventListener("change", function (e) {
+  const select = e.target;
+  if (!(select instanceof HTMLSelectElement) || !select.dataset.fillTarget) return;
+  const option = select.selectedOptions[0];
+  const target = document.getElementById(select.dataset.fillTarget);
+  if (option && option.value && target) {
+    target.value = option.dataset.body || "";
+    target.focus();
+  }
+});
+
+// Forms with data-change-trigger="<event>" send that htmx event when a field other than a text or number
+// box changes (templates/fulfillment/queue.html); text boxes wait for Enter or the button. This replaces an
+// hx-trigger filter expression, which htmx can only evaluate with eval (forbidden by the CSP).
+document.addEventListener("change", function (e) {
+  const field = e.target;
+  const form = field instanceof Element ? field.closest("form[data-change-trigger]") : null;
+  if (!form || field.type === "text" || field.type === "number" || field.type === "search") return;
+  htmx.trigger(form, form.dataset.changeTrigger);
+});

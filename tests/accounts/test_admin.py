@@ -2,17 +2,17 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from apps.accounts.models import ApiToken, LoginFailure
+from apps.accounts.models import ApiToken
 from apps.accounts.tokens import digest_key
-from tests.accounts.factories import make_token
+from tests.accounts.factories import fail_logins, make_token
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("model", ["user", "team", "apitoken", "loginfailure"])
+@pytest.mark.parametrize("model", ["user", "team", "apitoken", "loginthrottle"])
 def test_admin_lists_and_pages_render(client_for, admin_user, owner, model):
     make_token(owner)
-    LoginFailure.objects.create(username="owner", ip_address="10.0.0.1")
+    fail_logins("owner", "10.0.0.1", 1)
     client = client_for(admin_user)
     assert client.get(reverse(f"admin:accounts_{model}_changelist")).status_code == 200
     obj = {"user": owner, "team": owner.primary_team, "apitoken": ApiToken.objects.first()}.get(model)
@@ -41,7 +41,6 @@ def test_admin_creates_a_token_and_shows_the_key_once(client_for, admin_user, ow
 
 @override_settings(STEWARD_LOGIN_SOFT_LIMIT=3, STEWARD_LOGIN_HARD_LIMIT=5)
 def test_admin_login_shows_the_throttle_message(client, admin_user, password):
-    for _ in range(5):
-        LoginFailure.objects.create(username="admin", ip_address="10.0.0.1")
+    fail_logins("admin", "127.0.0.1", 5)  # the test client's address
     response = client.post(reverse("admin:login"), {"username": "admin", "password": password})
     assert "Too many failed login attempts" in response.content.decode()

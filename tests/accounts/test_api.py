@@ -10,10 +10,11 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 from rest_framework.views import APIView
 
-from apps.accounts.models import ApiToken, LoginFailure, User
-from apps.accounts.permissions import HasScope, token_has_scope
+from apps.accounts.api.permissions import HasScope
+from apps.accounts.models import ApiToken, LoginThrottle, User
+from apps.accounts.permissions import token_has_scope
 from apps.accounts.tokens import digest_key
-from tests.accounts.factories import make_token
+from tests.accounts.factories import fail_logins, make_token
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +169,7 @@ def test_obtain_token_with_a_bad_password_is_401(owner):
     response = APIClient().post(OBTAIN, {"username": "owner", "password": "wrong"}, format="json")
     assert response.status_code == 401
     assert response.json()["detail"] == "Invalid user name or password."
-    assert LoginFailure.objects.filter(username="owner").count() == 1
+    assert LoginThrottle.objects.get(key="pair:127.0.0.1:owner").failures == 1
     assert not ApiToken.objects.exists()
 
 
@@ -183,8 +184,7 @@ def test_obtain_token_with_bad_input_is_400(owner, payload):
 
 @override_settings(STEWARD_LOGIN_SOFT_LIMIT=3, STEWARD_LOGIN_HARD_LIMIT=5)
 def test_obtain_token_is_throttled_like_login(owner, password):
-    for _ in range(5):
-        LoginFailure.objects.create(username="owner", ip_address="10.1.1.1")
+    fail_logins("owner", "127.0.0.1", 5)
     response = APIClient().post(OBTAIN, {"username": "owner", "password": password}, format="json")
     assert response.status_code == 429
     assert "Try again in" in response.json()["detail"]
@@ -315,3 +315,27 @@ def test_schema_documents_token_endpoints(admin_user):
     paths = response.json()["paths"]
     assert set(paths["/api/v1/auth/token/"]["post"]["responses"]) >= {"201", "400", "401", "429"}
     assert set(paths["/api/v1/tokens/{id}/revoke/"]["post"]["responses"]) >= {"200", "401", "403", "404"}
+
+
+def test_a_token_bought_with_a_password_expires_after_90_days(owner, password):
+    before = timezone.now()
+    response = APIClient().post(OBTAIN, {"username": "owner", "password": password}, format="json")
+
+    token = ApiToken.objects.get(user=owner)
+    assert before + dt.timedelta(days=90) <= token.expires_at <= timezone.now() + dt.timedelta(days=90)
+    assert response.json()["token"]["expires_at"] is not None
+
+
+@override_settings(STEWARD_API_LOGIN_TOKEN_DAYS=7)
+def test_the_lifetime_of_password_tokens_is_a_setting(owner, password):
+    APIClient().post(OBTAIN, {"username": "owner", "password": password}, format="json")
+
+    token = ApiToken.objects.get(user=owner)
+    assert token.expires_at - token.created_at == pytest.approx(dt.timedelta(days=7), abs=dt.timedelta(seconds=5))
+
+
+def test_a_password_token_stops_working_when_it_expires(owner, password):
+    key = APIClient().post(OBTAIN, {"username": "owner", "password": password}, format="json").json()["key"]
+    ApiToken.objects.filter(user=owner).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+
+    assert token_client(key).get("/api/v1/tokens/").status_code == 401

@@ -14,7 +14,10 @@ TEAM_FORM = {"fields": [{"name": "team", "label": "Team", "type": "team", "requi
 
 
 class Recorder(BaseHTTPRequestHandler):
-    """Answers by path: /ok 200 JSON, /slow after 2 s, /status/<n>, /same (307 -> /ok), /away (302 -> localhost)."""
+    """Answers by path: /ok 200 JSON, /slow after 2 s, /status/<n>, /same (307 -> /ok), /away (302 -> localhost),
+    .../echo/<n> (status n, the request's path, headers and body echoed back), /trickle (200, a byte every
+    0.2 s for 10 s).
+    """
 
     def log_message(self, format, *args):  # keep pytest's output clean
         pass
@@ -28,6 +31,11 @@ class Recorder(BaseHTTPRequestHandler):
         port = self.server.server_address[1]
         if self.path == "/slow":
             time.sleep(2)
+        if "/echo/" in self.path:
+            echoed = {"headers": dict(self.headers), "body": body.decode(), "path": self.path}
+            return self._send(int(self.path.split("?")[0].rsplit("/", 1)[1]), json.dumps(echoed).encode())
+        if self.path == "/trickle":
+            return self._trickle()
         if self.path.startswith("/status/"):
             return self._send(int(self.path.rsplit("/", 1)[1]), b'{"error": "nope"}')
         if self.path == "/same":
@@ -46,6 +54,19 @@ class Recorder(BaseHTTPRequestHandler):
             self.send_header("Location", location)
         self.end_headers()
         self.wfile.write(body)
+
+    def _trickle(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "50")
+        self.end_headers()
+        for _ in range(50):
+            try:
+                self.wfile.write(b" ")
+                self.wfile.flush()
+            except OSError:  # the client hung up: what the deadline is for
+                return
+            time.sleep(0.2)
 
     do_POST = do_GET = _answer
 

@@ -186,3 +186,20 @@ def test_email_server_failure_is_retryable(mocker):
         get_action("email").run(
             params=PARAMS, subject=SUBJECT, config={"subject": "s", "body": "b", "to": ["a@example.com"]}
         )
+
+
+@pytest.mark.django_db
+def test_http_deadline_cuts_off_a_server_that_trickles_its_answer(endpoint_for, local_server):
+    import time
+
+    endpoint_for("/trickle", timeout=1)  # the server would take 10 s, a byte at a time (each read is quick)
+    started = time.monotonic()
+    with pytest.raises(RetryableError, match="did not answer within 1 s"):
+        run_http({"endpoint": "hook"})
+    assert time.monotonic() - started < 2.5
+
+
+def test_idempotency_is_declared_per_action():
+    assert get_action("http").idempotent and get_action("join-team").idempotent
+    assert not get_action("email").idempotent
+    assert get_action("http").calls_out and get_action("email").calls_out and not get_action("join-team").calls_out

@@ -3,8 +3,15 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from apps.automation.registry import Action, ActionResult, action_list, check_config, get_action, register
-from apps.automation.services import action_validate
+from apps.automation.registry import (
+    Action,
+    ActionResult,
+    action_list,
+    action_validate,
+    check_config,
+    get_action,
+    register,
+)
 from apps.catalog.models import CatalogItem
 from apps.catalog.services import item_publish_form, item_validate
 from tests.factories import CatalogItemFactory

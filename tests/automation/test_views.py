@@ -55,15 +55,16 @@ def test_panel_fragment_stops_polling_and_reloads_the_page_when_the_run_ends(cli
 
 
 @pytest.mark.django_db
-def test_failed_run_shows_the_error_and_only_agents_may_retry(client_for, owner, agent, guild, filed):
+def test_failed_run_shows_the_error_to_agents_only_and_only_agents_may_retry(client_for, owner, agent, guild, filed):
     type(guild).objects.filter(pk=guild.pk).update(joinable=False)
     run_execute(run_id=AutomationRun.objects.get().pk)
     type(guild).objects.filter(pk=guild.pk).update(joinable=True)
 
     owner_page = client_for(owner).get(filed.get_absolute_url()).content.decode()
     agent_page = client_for(agent).get(filed.get_absolute_url()).content.decode()
-    assert "cannot be joined" in owner_page and "Retry automation" not in owner_page
-    assert "Retry automation" in agent_page
+    assert "cannot be joined" not in owner_page and "Retry automation" not in owner_page
+    assert "The automatic step failed; the service desk has been told." in owner_page
+    assert "cannot be joined" in agent_page and "Retry automation" in agent_page
     assert client_for(owner).post(panel_url(filed) + "retry/").status_code == 403
 
     response = client_for(agent).post(panel_url(filed) + "retry/", headers={"HX-Request": "true"})

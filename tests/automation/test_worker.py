@@ -33,7 +33,8 @@ def test_join_team_is_fulfilled_exactly_once_even_when_delivered_twice(celery_wo
     run = AutomationRun.objects.get(subject_id=str(sr.pk))
 
     # The same task delivered twice more (a redelivery after a lost ack, a duplicate publish).
-    duplicates = [tasks.automation_execute_run.delay(run.pk), tasks.automation_execute_run.apply_async((run.pk,))]
+    # Results are off by default (CELERY_TASK_IGNORE_RESULT): a caller that reads one asks for it.
+    duplicates = [tasks.automation_execute_run.apply_async((run.pk,), ignore_result=False) for _ in range(2)]
 
     assert wait_for(lambda: status_of(sr) == S.FULFILLED)
     assert [result.get(timeout=20) for result in duplicates] == ["succeeded", "succeeded"]
@@ -86,6 +87,6 @@ def test_broker_down_the_request_is_saved_and_the_sweep_dispatches_it(
     assert AutomationRun.objects.get(subject_id=str(sr.pk)).status == "pending"
     mocker.stopall()  # the broker is back
 
-    assert tasks.automation_sweep_pending.delay().get(timeout=20) == 1
+    assert tasks.automation_sweep_pending.apply_async(ignore_result=False).get(timeout=20) == 1
     assert wait_for(lambda: status_of(sr) == S.FULFILLED)
     assert Membership.objects.filter(user=owner, team=guild).count() == 1

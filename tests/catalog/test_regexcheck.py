@@ -1,4 +1,4 @@
-"""Validation patterns that could hang a request form are refused; ordinary ones are accepted and fast."""
+"""Validation patterns run on RE2: none can hang a request form; what RE2 cannot run is refused with its reason."""
 
 import contextlib
 import time
@@ -24,10 +24,6 @@ ORDINARY = [
 DANGEROUS = [r"(a+)+$", r"(a*)*b", r"(a|aa)*c", r"(a|a)+", r"((ab)*)+", r"(\w+\s?)+$", r"(.*a){2,}", r"(?:x+x+)+y"]
 
 
-def test_many_variable_repeats_are_refused():
-    assert "more than 3 variable-length repeats" in (problem(r"\d*\d*\d*\d*x") or "")
-
-
 @pytest.mark.parametrize("pattern", ORDINARY)
 def test_ordinary_patterns_are_accepted_and_fast_on_hostile_input(pattern):
     assert problem(pattern) is None
@@ -40,10 +36,22 @@ def test_ordinary_patterns_are_accepted_and_fast_on_hostile_input(pattern):
 
 
 @pytest.mark.parametrize("pattern", DANGEROUS)
-def test_patterns_with_catastrophic_backtracking_are_refused(pattern):
-    assert "can hang" in (problem(pattern) or "")
+def test_backtracking_shapes_are_accepted_and_run_in_linear_time(pattern):
+    """Patterns that hang a backtracking engine (CPython's re: minutes on these inputs) are plain work for RE2."""
+    assert problem(pattern) is None
+    validator = FullMatchValidator(pattern, limit=MAX_INPUT)
+    for hostile in ("a" * 254 + "!", "ab" * 127 + "!", "x" * 254 + "!"):
+        started = time.perf_counter()
+        with contextlib.suppress(ValidationError):
+            validator(hostile)
+        assert time.perf_counter() - started < 0.5  # a hang detector, not a benchmark
 
 
-@pytest.mark.parametrize("pattern", ["(", "[z-a]", "a{2,1}", "(?P<x>a)(?P<x>b)", "x" * 201])
+@pytest.mark.parametrize("pattern", [r"(a)\1", r"(?=a)a", r"(?<!x)y"])
+def test_backreferences_and_lookaround_are_refused_with_the_reason(pattern):
+    assert "backreferences and lookaround are not supported" in (problem(pattern) or "")
+
+
+@pytest.mark.parametrize("pattern", ["(", "[z-a]", "a{2,1}", "x" * 201])
 def test_invalid_or_long_patterns_are_refused(pattern):
     assert problem(pattern)

@@ -3,7 +3,8 @@
 import pytest
 from django.http import Http404
 
-from apps.catalog.selectors import get_item_for_user, item_queryset_for, item_search, service_queryset_for
+from apps.catalog.permissions import get_item_for_user
+from apps.catalog.selectors import item_queryset_for, item_search, service_queryset_for
 from tests.factories import CatalogItemFactory, ServiceFactory
 
 

@@ -1,14 +1,19 @@
-"""The benchmark's ceiling page: behind login, off unless enabled or staff, one query for its rows."""
+"""The benchmark's ceiling page: mounted only when enabled, behind login, one query for its rows."""
+
+import importlib
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import Resolver404, clear_url_caches, resolve, reverse
 
+import portal.urls
 from apps.core.services import audit_record
 from tests.factories import UserFactory
 
-URL = reverse("bench:ceiling")
+URL = "/bench/ceiling/"
 pytestmark = pytest.mark.django_db
 
 
@@ -18,6 +23,35 @@ def events(admin_user):
         audit_record(target=admin_user, verb=f"verb_{n}", actor=admin_user)
 
 
+@pytest.fixture
+def reload_urls():
+    """Rebuild portal.urls under the test's settings, and rebuild it again as it was afterwards."""
+
+    def reload() -> None:
+        importlib.reload(portal.urls)
+        clear_url_caches()
+
+    original = django_settings.STEWARD_BENCH_CEILING
+    yield reload
+    with override_settings(STEWARD_BENCH_CEILING=original):  # the settings fixture restores it only later
+        reload()
+
+
+def test_not_mounted_by_default(client_for, admin_user):
+    with pytest.raises(Resolver404):
+        resolve(URL)
+    assert client_for(admin_user).get(URL).status_code == 404  # not even for staff
+
+
+def test_mounted_when_enabled(settings, reload_urls):
+    settings.STEWARD_BENCH_CEILING = True
+    reload_urls()
+
+    assert resolve(URL).url_name == "ceiling"
+    assert reverse("bench:ceiling") == URL
+
+
+@pytest.mark.urls("tests.core.bench_urlconf")
 def test_needs_login(client):
     response = client.get(URL)
 
@@ -25,29 +59,17 @@ def test_needs_login(client):
     assert reverse("accounts:login") in response["Location"]
 
 
-def test_hidden_unless_enabled(client_for, settings):
-    settings.STEWARD_BENCH_CEILING = False
-
-    assert client_for(UserFactory()).get(URL).status_code == 404
-
-
-def test_staff_sees_it(client_for, admin_user, events, settings):
-    settings.STEWARD_BENCH_CEILING = False
-
-    body = client_for(admin_user).get(URL).content.decode()
-
-    assert body.count("<tr>") == 50 + 1  # 50 rows and the header
-    assert "verb_59" in body and "verb_9<" not in body
-
-
-def test_enabled_for_any_user_with_one_query_for_its_rows(client_for, events, settings):
-    settings.STEWARD_BENCH_CEILING = True
+@pytest.mark.urls("tests.core.bench_urlconf")
+def test_one_query_for_its_rows(client_for, events):
     client = client_for(UserFactory())
     client.get(URL)
 
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(URL).status_code == 200
+        response = client.get(URL)
 
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.count("<tr>") == 50 + 1  # 50 rows and the header
     # The rest (session, user, the layout's permission checks) is what every page of base.html pays.
     assert sum("core_auditevent" in q["sql"] for q in queries.captured_queries) == 1
     assert len(queries.captured_queries) <= 5

@@ -8,9 +8,10 @@ from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 
-from apps.accounts.models import Membership, Team, User
+from apps.accounts.models import ApiToken, Membership, Team, User
 from apps.catalog.formdefs import clean_answers
 from apps.catalog.models import CatalogItem, Category, FormVersion, Service
+from apps.changes.models import Change, ChangeApproval, PolicyRule, RiskPolicy, StandardChangeTemplate, Window
 from apps.core.models import AuditEvent
 from apps.demo import data
 from apps.demo.answers import AnswerPools, sample_answers
@@ -29,6 +30,13 @@ MODELS = [
     ServiceRequest,
     Comment,
     AuditEvent,
+    ApiToken,
+    RiskPolicy,
+    PolicyRule,
+    Window,
+    StandardChangeTemplate,
+    Change,
+    ChangeApproval,
 ]
 
 
@@ -41,9 +49,11 @@ def snapshot() -> dict[str, object]:
 
 @pytest.mark.django_db
 def test_seed_demo_twice_changes_nothing_and_covers_every_status(settings):
-    call_command("seed_demo", requests=80)  # the default is 300; fewer keep the test quick and still cover all
+    # The defaults are 300 and 200; fewer keep the test quick and still cover all. The CI token file written by
+    # the first run still holds a valid token, so the second run keeps it (tests/demo/test_seed_changes.py).
+    call_command("seed_demo", requests=80, changes=40)
     first = snapshot()
-    call_command("seed_demo", requests=80)
+    call_command("seed_demo", requests=80, changes=40)
 
     assert snapshot() == first
     assert ServiceRequest.objects.count() == 80
@@ -55,7 +65,7 @@ def test_seed_demo_twice_changes_nothing_and_covers_every_status(settings):
 
 @pytest.mark.django_db
 def test_seed_demo_creates_the_raci_teams_and_a_joinable_guild():
-    call_command("seed_demo", requests=0)
+    call_command("seed_demo", requests=0, changes=0)
 
     teams = {team.slug: team for team in Team.objects.all()}
     assert {"product-teams", "sre", "platform", "service-desk", "platform-guild"} <= set(teams)
@@ -68,14 +78,14 @@ def test_seed_demo_creates_the_raci_teams_and_a_joinable_guild():
 @pytest.mark.parametrize("username", data.DEMO_LOGINS)
 def test_demo_users_log_in_with_the_demo_password(settings, username):
     settings.STEWARD_DEMO_PASSWORD = "demo-pass-for-tests"
-    call_command("seed_demo", requests=0)
+    call_command("seed_demo", requests=0, changes=0)
 
     assert Client().login(username=username, password="demo-pass-for-tests")
 
 
 @pytest.mark.django_db
 def test_demo_people_have_their_roles_and_teams():
-    call_command("seed_demo", requests=0)
+    call_command("seed_demo", requests=0, changes=0)
 
     requester, agent, manager, admin = (User.objects.get(username=name) for name in data.DEMO_LOGINS)
     assert requester.primary_team.slug == "product-teams"
@@ -92,7 +102,7 @@ def test_demo_people_have_their_roles_and_teams():
 
 @pytest.mark.django_db
 def test_join_team_asks_for_one_joinable_team():
-    call_command("seed_demo", requests=0)
+    call_command("seed_demo", requests=0, changes=0)
 
     item = CatalogItem.objects.get(slug="join-team")
     fields = item.current_form.definition["fields"]
@@ -105,7 +115,7 @@ def test_join_team_asks_for_one_joinable_team():
 
 @pytest.mark.django_db
 def test_catalog_covers_every_field_type_approval_rule_and_audience():
-    call_command("seed_demo", requests=0)
+    call_command("seed_demo", requests=0, changes=0)
 
     items = list(CatalogItem.objects.select_related("current_form"))
     specs = [spec for item in items for spec in item.current_form.definition["fields"]]
@@ -122,7 +132,7 @@ def test_catalog_covers_every_field_type_approval_rule_and_audience():
 
 @pytest.mark.django_db
 def test_sample_answers_fit_every_form():
-    call_command("seed_demo", requests=0)
+    call_command("seed_demo", requests=0, changes=0)
     pools = AnswerPools(
         usernames=["requester", "agent"], team_slugs=["sre", "platform"], joinable_slugs=["platform-guild"]
     )
@@ -149,7 +159,7 @@ def test_refused_when_debug_is_off_unless_forced():
         call_command("seed_demo")
     assert not Team.objects.filter(slug="platform-guild").exists()
 
-    call_command("seed_demo", "--force", requests=0)
+    call_command("seed_demo", "--force", requests=0, changes=0)
     assert Team.objects.filter(slug="platform-guild").exists()
 
 
@@ -158,8 +168,8 @@ def test_seed_demo_gives_the_desk_holidays_and_canned_replies_once():
     from apps.accounts.models import TeamHoliday
     from apps.fulfillment.models import CannedReply
 
-    call_command("seed_demo", requests=0)
-    call_command("seed_demo", requests=0)
+    call_command("seed_demo", requests=0, changes=0)
+    call_command("seed_demo", requests=0, changes=0)
 
     assert TeamHoliday.objects.filter(team__slug="service-desk", name="Christmas Day").count() == 1
     assert CannedReply.objects.filter(team__slug="service-desk").count() == 3

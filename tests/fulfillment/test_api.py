@@ -36,7 +36,8 @@ def api(api_token):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("owner", 200), ("teammate", 404), ("outsider", 404), ("agent", 200), ("manager", 200), ("admin_user", 200)],
+    # The requester's manager sees only what needs their approval (README, roles table): not this request.
+    [("owner", 200), ("teammate", 404), ("outsider", 404), ("agent", 200), ("manager", 404), ("admin_user", 200)],
 )
 def test_retrieve_by_user(request, api, sr, who, status):
     response = api(request.getfixturevalue(who)).get(detail(sr))
@@ -289,7 +290,7 @@ def test_bad_transitions_are_400_with_a_message_under_to(api, sr, agent, body, s
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("owner", 403), ("teammate", 404), ("outsider", 404), ("manager", 403), ("agent", 200), ("admin_user", 200)],
+    [("owner", 403), ("teammate", 404), ("outsider", 404), ("manager", 404), ("agent", 200), ("admin_user", 200)],
 )
 def test_who_may_start_work_through_the_api(request, api, sr, who, status):
     response = api(request.getfixturevalue(who)).post(detail(sr, "transition/"), {"to": "in_progress"}, format="json")
@@ -376,3 +377,64 @@ def test_deeply_nested_answers_are_400(api, owner, item):
 def test_json_nested_beyond_the_parsers_recursion_limit_is_400(api, owner, item):
     raw = b'{"item": "access-request", "answers": {"reason": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}"
     assert api(owner).post(LIST, raw, content_type="application/json").status_code == 400
+
+
+# --- PATCH without If-Match: last write wins per field (issue 6, defect 8) ------------------------------------
+
+
+@pytest.mark.django_db
+def test_patch_without_if_match_over_a_stale_read_keeps_the_other_field(sr, agent):
+    """The race's window, made deterministic: the request changed after it was read and before it is written."""
+    from apps.fulfillment import services
+
+    stale = ServiceRequest.objects.get(pk=sr.pk)  # what the second PATCH's view read
+    services.request_update(request=sr, actor=agent, priority="urgent")  # the first PATCH commits meanwhile
+    services.request_update(request=stale, actor=agent, assignee=agent)  # no If-Match: no 409
+    sr.refresh_from_db()
+    assert (sr.priority, sr.assignee, sr.version) == ("urgent", agent, 3)
+    verbs = [event.verb for event in audit_events_for(sr)]
+    assert verbs.count("priority_changed") == 1 and verbs.count("assigned") == 1
+
+
+@pytest.mark.django_db
+def test_patch_with_a_stale_if_match_is_still_409(api, sr, agent):
+    client = api(agent)
+    assert client.patch(detail(sr), {"priority": "high"}, format="json").status_code == 200
+    response = client.patch(detail(sr), {"assignee": "agent"}, format="json", HTTP_IF_MATCH='"1"')
+    assert response.status_code == 409
+    assert client.patch(detail(sr), {"assignee": "agent"}, format="json", HTTP_IF_MATCH="v1").status_code == 412
+    sr.refresh_from_db()
+    assert (sr.priority, sr.assignee_id) == ("high", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_patches_of_different_fields_without_if_match_never_409(api, sr, agent):
+    """Two clients at once, one on priority, one on assignee, for several rounds: every PATCH succeeds."""
+    import threading
+
+    from django.db import connection
+
+    clients = [api(agent), api(agent)]
+    rounds = [("urgent", "agent"), ("low", ""), ("high", "agent"), ("normal", "")]
+    statuses: list[int] = []
+
+    def patch(client, body, barrier):
+        barrier.wait()
+        try:
+            statuses.append(client.patch(detail(sr), body, format="json").status_code)
+        finally:
+            connection.close()  # each thread has its own connection; leave none open for teardown
+
+    for priority, assignee in rounds:
+        barrier = threading.Barrier(2)
+        threads = [
+            threading.Thread(target=patch, args=(clients[0], {"priority": priority}, barrier)),
+            threading.Thread(target=patch, args=(clients[1], {"assignee": assignee}, barrier)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        sr.refresh_from_db()
+        assert (sr.priority, sr.assignee.username if sr.assignee else "") == (priority, assignee)
+    assert statuses == [200] * 2 * len(rounds)

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from apps.core.selectors import audit_events_for
-from apps.fulfillment import tasks
+from apps.core.tasks import core_send_notification
 from apps.fulfillment.choices import RequestStatus
 from apps.fulfillment.models import ServiceRequest
 from apps.fulfillment.selectors.approvals import approval_inbox_queryset, approvers_for
@@ -16,6 +16,7 @@ from apps.fulfillment.services import approvals
 from apps.fulfillment.tasks.approvals import fulfillment_send_approval_reminders
 from tests.factories import UserFactory
 from tests.fulfillment.factories import ServiceRequestFactory
+from tests.outbox import deliver_outbox, queued
 
 S = RequestStatus
 pytestmark = pytest.mark.django_db
@@ -74,7 +75,7 @@ def test_manager_approves_with_comment_and_requester_is_notified(
     waiting, manager, owner, mocker, django_capture_on_commit_callbacks
 ):
     sr = waiting()
-    status_mail = mocker.patch.object(tasks.fulfillment_send_status_email, "delay")
+    published = mocker.patch.object(core_send_notification, "apply_async")
 
     with django_capture_on_commit_callbacks(execute=True):
         approvals.approval_decide(request=sr, decision="approve", actor=manager, comment="Fine by me")
@@ -83,17 +84,15 @@ def test_manager_approves_with_comment_and_requester_is_notified(
     assert sr.status == S.APPROVED
     event = audit_events_for(sr).filter(verb="status_changed").last()
     assert (event.actor, event.data["to"], event.data["comment"]) == (manager, S.APPROVED, "Fine by me")
-    status_mail.assert_called_once_with(event_id=event.pk)
+    assert queued() == [(f"fulfillment.status:{event.pk}", owner.email)]
+    assert published.call_count == 1
 
 
-def test_rejection_emails_the_requester(waiting, manager, owner, django_capture_on_commit_callbacks):
+def test_rejection_emails_the_requester(waiting, manager, owner):
     sr = waiting()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        approvals.approval_decide(request=sr, decision="reject", actor=manager, comment="Not this quarter")
-    # The status email task runs in the worker; run its body here to see what the requester gets.
-    event = audit_events_for(sr).filter(verb="status_changed").last()
-    tasks.fulfillment_send_status_email(event_id=event.pk)
+    approvals.approval_decide(request=sr, decision="reject", actor=manager, comment="Not this quarter")
+    deliver_outbox()  # what the worker does after commit
 
     assert [m.to for m in mail.outbox] == [[owner.email]]
     assert "Rejected" in mail.outbox[0].subject
@@ -174,6 +173,7 @@ def test_reminder_goes_to_the_approvers_once_per_period(settings, waiting, manag
 
     assert fulfillment_send_approval_reminders() == 2
     assert fulfillment_send_approval_reminders() == 0  # twice -> once
+    assert deliver_outbox() == 2
 
     assert sorted(m.to[0] for m in mail.outbox) == [approver.email, manager.email]
     assert all("Waiting for your approval" in m.subject for m in mail.outbox)
@@ -191,7 +191,8 @@ def test_reminder_repeats_after_another_delay(settings, waiting, manager):
     assert approvals.approvals_send_reminders(now=now) == 1
     assert approvals.approvals_send_reminders(now=now + dt.timedelta(hours=23)) == 0
     assert approvals.approvals_send_reminders(now=now + dt.timedelta(hours=25)) == 1
-    assert len(mail.outbox) == 2
+    assert [key.split(":")[0] for key, _to in queued()] == ["fulfillment.approval-reminder"] * 2
+    assert deliver_outbox() == 2
 
 
 def test_request_reminded_within_the_period_is_skipped(settings, waiting, manager):
@@ -202,7 +203,7 @@ def test_request_reminded_within_the_period_is_skipped(settings, waiting, manage
     ServiceRequest.objects.filter(pk=sr.pk).update(approval_reminded_at=now)  # claimed by another run
 
     assert approvals.approvals_send_reminders(now=now) == 0
-    assert mail.outbox == []
+    assert queued() == []
 
 
 def test_decided_requests_get_no_reminder(settings, waiting, manager):

@@ -35,9 +35,11 @@ def test_reminder_task_runs_in_the_worker_once(celery_worker, owner, manager, ma
     sr = ServiceRequestFactory(requester=owner, item=manager_item, status=S.AWAITING_APPROVAL)
     ServiceRequest.objects.filter(pk=sr.pk).update(created_at=timezone.now() - dt.timedelta(hours=30))
 
-    first = fulfillment_send_approval_reminders.delay()
-    second = fulfillment_send_approval_reminders.delay()
+    # Results are off by default (CELERY_TASK_IGNORE_RESULT); a caller that reads one asks for it.
+    first = fulfillment_send_approval_reminders.apply_async(ignore_result=False)
+    second = fulfillment_send_approval_reminders.apply_async(ignore_result=False)
 
     assert sorted([first.get(timeout=15), second.get(timeout=15)]) == [0, 1]
+    assert wait_for(lambda: any("Waiting for your approval" in m.subject for m in mail.outbox))
     reminders = [m for m in mail.outbox if "Waiting for your approval" in m.subject]
     assert [m.to for m in reminders] == [[manager.email]]

@@ -10,6 +10,7 @@ from kombu.exceptions import OperationalError
 from apps.accounts.models import Membership
 from apps.automation.models import AutomationRun
 from apps.automation.registry import RetryableError
+from apps.automation.selectors import FAILED_MESSAGE
 from apps.automation.services import run_execute, run_sweep
 from apps.core.models import AuditEvent
 from apps.fulfillment.choices import RequestStatus
@@ -167,7 +168,8 @@ def test_failed_run_fails_the_request_and_an_agent_retries(
     assert run.status == "failed" and "cannot be joined" in run.error
     assert sr.status == S.FAILED and sr.team_id == join_item.fulfilling_team_id
     event = AuditEvent.objects.filter(verb="status_changed", data__to=S.FAILED).get()
-    assert "cannot be joined" in event.data["comment"] and event.actor is None
+    # The public comment (timeline, emails) holds the human message; the error stays on the run.
+    assert event.data["comment"] == FAILED_MESSAGE and event.actor is None
 
     with pytest.raises(PermissionDenied):
         request_automation_retry(request=sr, actor=owner)

@@ -268,12 +268,12 @@ def test_query_count_is_pinned_and_independent_of_rows(client_for, owner, item, 
     client = client_for(agent)
     SavedFilter.objects.create(user=agent, name="Mine", query="view=mine")
     ServiceRequestFactory.create_batch(5, requester=owner, item=item)
-    # session, user, user permissions, group permissions, managed and member teams (one query since the
-    # queue performance pass: selectors.queue.queue_team_ids), item choices, page of requests, saved filters
-    with django_assert_num_queries(8):
+    # session, user with its permissions (accounts.backends), managed and member teams (one query:
+    # selectors.queue.queue_team_ids), item choices, page of requests, saved filters
+    with django_assert_num_queries(6):
         client.get(QUEUE, {"q": "reason", "ordering": "-due"})
     ServiceRequestFactory.create_batch(45, requester=owner, item=item, assignee=agent)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         response = client.get(QUEUE, {"q": "reason", "ordering": "-due"})
     assert len(numbers_in(response.content.decode())) == 50
 

@@ -8,7 +8,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from apps.core.models import Notification
 from apps.core.selectors import audit_events_for
+from apps.core.tasks import core_send_notification
 from apps.fulfillment import services, tasks
 from apps.fulfillment.choices import RequestStatus
 from apps.fulfillment.exceptions import InvalidAnswers, StaleRequest
@@ -16,19 +18,20 @@ from apps.fulfillment.models import ServiceRequest
 from apps.fulfillment.selectors import request_timeline
 from tests.factories import CatalogItemFactory, UserFactory
 from tests.fulfillment.factories import CommentFactory
+from tests.outbox import deliver_outbox, queued
 
 S = RequestStatus
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 @pytest.fixture
-def status_mail(mocker):
-    return mocker.patch.object(tasks.fulfillment_send_status_email, "delay")
+def published(mocker):
+    """The send task's publish, checked instead of made: which outbox rows went to the workers."""
+    return mocker.patch.object(core_send_notification, "apply_async")
 
 
-@pytest.fixture
-def comment_mail(mocker):
-    return mocker.patch.object(tasks.fulfillment_send_comment_email, "delay")
+def published_ids(published):
+    return [call.args[0][0] for call in published.call_args_list]
 
 
 # --- request_create ---------------------------------------------------------------------------------
@@ -36,7 +39,7 @@ def comment_mail(mocker):
 
 @pytest.mark.django_db
 def test_create_files_a_numbered_request_with_clean_answers(
-    owner, teammate, item, status_mail, django_capture_on_commit_callbacks
+    owner, teammate, item, published, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         sr = services.request_create(
@@ -55,26 +58,44 @@ def test_create_files_a_numbered_request_with_clean_answers(
     assert owner not in sr.watchers.all()
     event = audit_events_for(sr).get()
     assert (event.verb, event.actor) == ("created", owner)
-    status_mail.assert_called_once_with(event_id=event.pk)
+    # The filer is not told about their own act; the person it is for is.
+    assert queued() == [(f"fulfillment.status:{event.pk}", "teammate@example.com")]
+    assert published_ids(published) == list(Notification.objects.values_list("pk", flat=True))
 
 
 @pytest.mark.django_db
 def test_create_moves_items_needing_approval_to_awaiting_approval(
-    owner, manager_item, status_mail, django_capture_on_commit_callbacks
+    owner, manager_item, published, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         sr = services.request_create(item=manager_item, requester=owner, answers={"reason": "new laptop"})
     assert (sr.status, sr.version) == (S.AWAITING_APPROVAL, 2)
-    assert [e.verb for e in audit_events_for(sr)] == ["created", "status_changed"]
-    assert status_mail.call_count == 2
+    created, moved = audit_events_for(sr)
+    assert [created.verb, moved.verb] == ["created", "status_changed"]
+    # The system's move is news to the filer; their own filing is not.
+    assert queued() == [(f"fulfillment.status:{moved.pk}", "owner@example.com")]
+    assert len(published_ids(published)) == 1
 
 
 @pytest.mark.django_db
-def test_nothing_is_sent_before_commit(owner, item, status_mail, django_capture_on_commit_callbacks):
+def test_mail_is_queued_in_the_transaction_and_published_only_after_commit(
+    owner, teammate, item, published, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.request_create(item=item, requester=owner, answers={"reason": "x"})
-    status_mail.assert_not_called()
+        services.request_create(item=item, requester=owner, answers={"reason": "x"}, requested_for=teammate)
+        assert queued() != []  # written with the event
+    published.assert_not_called()
     assert len(callbacks) == 1
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_event_queues_no_mail(owner, teammate, item):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.request_create(item=item, requester=owner, answers={"reason": "x"}, requested_for=teammate)
+        raise RuntimeError("the caller's next write failed")
+    assert queued() == []
 
 
 @pytest.mark.django_db
@@ -122,24 +143,26 @@ def test_a_request_keeps_the_form_version_it_was_filed_with(owner, item):
 
 @pytest.mark.django_db
 def test_public_comment_is_audited_and_notified_after_commit(
-    sr, owner, comment_mail, django_capture_on_commit_callbacks
+    sr, owner, agent, published, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        comment = services.comment_add(request=sr, author=owner, body=" Any news? ")
+        comment = services.comment_add(request=sr, author=agent, body=" Any news? ")
     assert comment.body == "Any news?"
     assert audit_events_for(sr).get().verb == "commented"
-    comment_mail.assert_called_once_with(comment_id=comment.pk)
+    assert queued() == [(f"fulfillment.comment:{comment.pk}", "owner@example.com")]
+    assert len(published_ids(published)) == 1
 
 
 @pytest.mark.django_db
 def test_internal_notes_are_for_the_team_only_and_never_mailed(
-    sr, owner, agent, comment_mail, django_capture_on_commit_callbacks
+    sr, owner, agent, published, django_capture_on_commit_callbacks
 ):
     with pytest.raises(PermissionDenied):
         services.comment_add(request=sr, author=owner, body="psst", is_internal=True)
     with django_capture_on_commit_callbacks(execute=True):
         services.comment_add(request=sr, author=agent, body="check the AD group", is_internal=True)
-    comment_mail.assert_not_called()
+    published.assert_not_called()
+    assert queued() == []
     assert [e.comment.body for e in request_timeline(sr, include_internal=True) if e.comment] == ["check the AD group"]
     assert [e for e in request_timeline(sr, include_internal=False) if e.comment] == []
 
@@ -270,7 +293,7 @@ def test_assignee_must_be_in_the_team(sr, agent, outsider):
         services.request_assign(request=sr, assignee=outsider, actor=agent)
 
 
-# --- notifications (the task bodies, run directly) -------------------------------------------------
+# --- notifications (queued in the outbox, sent here as the worker would) --------------------------------
 
 
 @pytest.mark.django_db
@@ -278,40 +301,73 @@ def test_status_email_goes_to_requester_for_and_watchers_but_not_the_actor(make_
     sr = make_sr(requested_for=teammate)
     sr.watchers.add(outsider, agent)
     services.request_transition(request=sr, to=S.IN_PROGRESS, actor=agent, comment="On it")
-    event = audit_events_for(sr).get(verb="status_changed")
 
-    sent = tasks.fulfillment_send_status_email(event_id=event.pk)
+    assert deliver_outbox() == 3
 
-    assert sent == 3
     assert sorted(m.to[0] for m in mail.outbox) == ["outsider@example.com", "owner@example.com", "teammate@example.com"]
     message = mail.outbox[0]
     assert message.subject == f"[{sr.number}] In progress: {sr.subject}"
     assert "from New to In progress" in message.body and "On it" in message.body
     assert f"/requests/{sr.number}/" in message.body
+    assert message.extra_headers["Auto-Submitted"] == "auto-generated"
+
+
+@pytest.mark.django_db
+def test_the_email_tells_the_event_as_it_was_when_it_happened(make_sr, owner, agent):
+    sr = make_sr()
+    services.request_transition(request=sr, to=S.IN_PROGRESS, actor=agent, comment="On it")
+    ServiceRequest.objects.filter(pk=sr.pk).update(subject="Renamed later")
+
+    deliver_outbox()
+
+    assert [m.subject for m in mail.outbox] == [f"[{sr.number}] In progress: {sr.subject}"]
 
 
 @pytest.mark.django_db
 def test_comment_email_skips_the_author(sr, owner, agent):
-    comment = services.comment_add(request=sr, author=agent, body="Done <b>soon</b>")
-    assert tasks.fulfillment_send_comment_email(comment_id=comment.pk) == 1
+    services.comment_add(request=sr, author=agent, body="Done <b>soon</b>")
+    assert deliver_outbox() == 1
     assert mail.outbox[0].to == ["owner@example.com"]
     assert "Done <b>soon</b>" in mail.outbox[0].body
 
 
 @pytest.mark.django_db
-def test_email_tasks_exit_quietly_when_the_row_is_gone(sr, agent):
+def test_notifications_off_queue_nothing(make_sr, agent, settings):
+    settings.STEWARD_SEND_NOTIFICATIONS = False  # seed_demo writes its history like this
+    services.request_transition(request=make_sr(), to=S.IN_PROGRESS, actor=agent)
+    assert queued() == []
+
+
+@pytest.mark.django_db
+def test_tasks_of_the_old_release_queue_into_the_outbox_once(sr, owner, agent, settings):
+    settings.STEWARD_SEND_NOTIFICATIONS = False  # the event was recorded by a release without the outbox
+    services.request_transition(request=sr, to=S.IN_PROGRESS, actor=agent)
+    comment = services.comment_add(request=sr, author=agent, body="Soon")
+    settings.STEWARD_SEND_NOTIFICATIONS = True
+    event = audit_events_for(sr).get(verb="status_changed")
+
+    assert tasks.fulfillment_send_status_email(event_id=event.pk) == 1
+    assert tasks.fulfillment_send_status_email(event_id=event.pk) == 1  # still the same pending row
+    assert tasks.fulfillment_send_comment_email(comment_id=comment.pk) == 1
+    assert deliver_outbox() == 2
+    assert tasks.fulfillment_send_status_email(event_id=event.pk) == 0  # sent: nothing new
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_old_release_tasks_exit_quietly_when_the_row_is_gone(sr, agent):
     assert tasks.fulfillment_send_status_email(event_id=999_999) == 0
     internal = CommentFactory(request=sr, author=agent, is_internal=True)
     assert tasks.fulfillment_send_comment_email(comment_id=internal.pk) == 0
     assert tasks.fulfillment_send_comment_email(comment_id=999_999) == 0
-    assert mail.outbox == []
+    assert queued() == []
 
 
 # --- auto-close ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_auto_close_closes_only_what_is_due_once(make_sr, settings, status_mail, django_capture_on_commit_callbacks):
+def test_auto_close_closes_only_what_is_due_once(make_sr, settings, published, django_capture_on_commit_callbacks):
     settings.STEWARD_AUTO_CLOSE_DAYS = 5
     old = make_sr(status=S.FULFILLED, fulfilled_at=timezone.now() - dt.timedelta(days=6))
     recent = make_sr(status=S.FULFILLED, fulfilled_at=timezone.now() - dt.timedelta(days=2))
@@ -328,7 +384,8 @@ def test_auto_close_closes_only_what_is_due_once(make_sr, settings, status_mail,
     assert (recent.status, working.status) == (S.FULFILLED, S.IN_PROGRESS)
     event = audit_events_for(old).get()
     assert (event.verb, event.actor, event.data["to"]) == ("status_changed", None, S.CLOSED)
-    status_mail.assert_called_once_with(event_id=event.pk)
+    assert queued() == [(f"fulfillment.status:{event.pk}", "owner@example.com")]
+    assert len(published_ids(published)) == 1
 
 
 def test_beat_schedule_runs_auto_close_hourly():

@@ -11,6 +11,7 @@ from apps.fulfillment.choices import RequestStatus
 from apps.fulfillment.services.sla import sla_warn_and_escalate
 from apps.fulfillment.tasks.sla import fulfillment_sla_sweep
 from tests.factories import UserFactory
+from tests.outbox import deliver_outbox, queued
 
 S = RequestStatus
 NOW = dt.datetime(2027, 1, 12, 10, tzinfo=dt.UTC)
@@ -42,6 +43,7 @@ def test_due_within_the_hour_warns_assignee_and_manager_once(make_running, agent
 
     assert sla_warn_and_escalate(NOW) == (1, 0)
     assert sla_warn_and_escalate(NOW + MIN) == (0, 0)
+    assert deliver_outbox() == 2
 
     sr.refresh_from_db()
     assert sr.sla_warned_at == NOW and sr.escalated_at is None
@@ -56,6 +58,7 @@ def test_overdue_is_escalated_once_with_an_audit_event(make_running, agent, boss
 
     assert sla_warn_and_escalate(NOW) == (0, 1)
     assert sla_warn_and_escalate(NOW + MIN) == (0, 0)
+    assert deliver_outbox() == 2
 
     sr.refresh_from_db()
     assert sr.escalated_at == NOW
@@ -79,7 +82,7 @@ def test_stopped_and_paused_requests_are_left_alone(make_running, status):
     make_running(NOW - MIN, status=status)
     make_running(NOW + MIN, status=status)
     assert sla_warn_and_escalate(NOW) == (0, 0)
-    assert mail.outbox == []
+    assert queued() == []
 
 
 @pytest.mark.django_db
@@ -96,7 +99,7 @@ def test_a_claim_taken_by_a_concurrent_sweep_is_not_repeated(make_running, mocke
 
     mocker.patch.object(sla.transaction, "atomic", side_effect=atomic_after_other_sweep)
     assert sla_warn_and_escalate(NOW) == (0, 0)
-    assert mail.outbox == [] and not audit_events_for(sr).filter(verb="sla_escalated").exists()
+    assert queued() == [] and not audit_events_for(sr).filter(verb="sla_escalated").exists()
 
 
 @pytest.mark.django_db
@@ -104,7 +107,7 @@ def test_unassigned_request_tells_the_manager_only(make_running, boss):
     sr = make_running(NOW - MIN, assignee=None)
     assert sla_warn_and_escalate(NOW) == (0, 1)
     sr.refresh_from_db()
-    assert sr.escalated_at == NOW and [m.to for m in mail.outbox] == [[boss.email]]
+    assert sr.escalated_at == NOW and queued() == [(f"fulfillment.sla-escalated:{sr.pk}:{NOW.isoformat()}", boss.email)]
 
 
 @pytest.mark.django_db
@@ -114,7 +117,7 @@ def test_nobody_to_tell_still_marks_the_request(make_running, desk_team):
     sr = make_running(NOW - MIN, assignee=None)
     assert sla_warn_and_escalate(NOW) == (0, 1)
     sr.refresh_from_db()
-    assert sr.escalated_at == NOW and mail.outbox == []
+    assert sr.escalated_at == NOW and queued() == []
 
 
 @pytest.mark.django_db
@@ -150,6 +153,6 @@ def test_two_sweeps_at_once_escalate_each_request_once(make_running):
         thread.join()
 
     assert sum(escalated for _, escalated in results) == len(requests)
-    assert len(mail.outbox) == 2 * len(requests)  # assignee and manager, once per request
+    assert len(queued()) == 2 * len(requests)  # assignee and manager, once per request
     for sr in requests:
         assert audit_events_for(sr).filter(verb="sla_escalated").count() == 1

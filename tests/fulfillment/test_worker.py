@@ -6,6 +6,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from apps.core.models import Notification
+from apps.core.tasks import core_send_notification
 from apps.fulfillment import services, tasks
 from apps.fulfillment.choices import RequestStatus
 from tests.fulfillment.factories import ServiceRequestFactory
@@ -33,8 +35,24 @@ def test_auto_close_runs_in_the_worker(celery_worker, owner, item, settings):
         requester=owner, item=item, status=S.FULFILLED, fulfilled_at=timezone.now() - dt.timedelta(days=30)
     )
 
-    closed = tasks.fulfillment_close_fulfilled_requests.delay().get(timeout=15)
+    closed = tasks.fulfillment_close_fulfilled_requests.apply_async(ignore_result=False).get(timeout=15)
 
     assert closed == 1
     old.refresh_from_db()
     assert old.status == S.CLOSED
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_notification_delivered_three_times_is_sent_once(celery_worker, owner, agent, item):
+    sr = ServiceRequestFactory(requester=owner, item=item)
+    services.request_transition(request=sr, to=S.IN_PROGRESS, actor=agent)
+    row = Notification.objects.get(event_key__startswith="fulfillment.status:")
+
+    # Besides the publish after commit: a redelivery after a lost ack and a duplicate publish.
+    duplicates = [core_send_notification.apply_async((row.pk,), ignore_result=False) for _ in range(2)]
+
+    assert [result.get(timeout=15) for result in duplicates] == ["sent", "sent"]
+    assert wait_for(lambda: Notification.objects.filter(pk=row.pk, status="sent").exists())
+    assert [m.to for m in mail.outbox if sr.number in m.subject] == [[owner.email]]
+    assert Notification.objects.get(pk=row.pk).attempts == 1

@@ -5,27 +5,25 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, Throttled
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts import selectors, services
+from apps.accounts.api.permissions import CanManageOwnTokens
 from apps.accounts.api.serializers import (
     ApiTokenCreatedSerializer,
     ApiTokenCreateSerializer,
     ApiTokenSerializer,
     TokenObtainSerializer,
 )
-from apps.accounts.choices import TokenAccess, TokenScope
 from apps.accounts.models import ApiToken, User
-from apps.accounts.permissions import CanManageOwnTokens
 from apps.accounts.throttling import LoginThrottled, client_ip, login_throttle_check
 
 ERROR = OpenApiTypes.OBJECT
@@ -34,7 +32,7 @@ R401 = OpenApiResponse(ERROR, description="Not authenticated, or a bad, revoked 
 R403 = OpenApiResponse(ERROR, description="The token may not do this (read-only token).")
 R404 = OpenApiResponse(ERROR, description="No such token among yours.")
 R404_CURSOR = OpenApiResponse(ERROR, description="Invalid pagination cursor.")
-R429 = OpenApiResponse(ERROR, description="Too many failed logins: retry after the Retry-After seconds.")
+R429 = OpenApiResponse(ERROR, description="Too many failed logins or calls: retry after the Retry-After seconds.")
 
 
 def _created_body(token: ApiToken, key: str) -> dict[str, Any]:
@@ -42,7 +40,8 @@ def _created_body(token: ApiToken, key: str) -> dict[str, Any]:
 
 
 class TokenObtainView(APIView):
-    """``POST /api/v1/auth/token/``: a person's user name and password buy a new read-write ``requests`` token.
+    """``POST /api/v1/auth/token/``: a person's user name and password buy a new read-write ``requests`` token
+    that expires after settings.STEWARD_API_LOGIN_TOKEN_DAYS (90 by default).
 
     Throttled like the login page (apps.accounts.throttling); service accounts and inactive users are refused
     like a wrong password. No session or token is needed, and none is read.
@@ -70,12 +69,7 @@ class TokenObtainView(APIView):
         user = authenticate(request._request, username=username, password=password)
         if not isinstance(user, User):
             raise AuthenticationFailed("Invalid user name or password.")
-        token, key = services.token_create(
-            user=user,
-            name=f"api login {timezone.localdate():%Y-%m-%d}",
-            scopes=[TokenScope.REQUESTS],
-            access=TokenAccess.WRITE,
-        )
+        token, key = services.token_create_for_login(user=user)
         return Response(_created_body(token, key), status=status.HTTP_201_CREATED)
 
 
@@ -115,7 +109,8 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data = serializer.validated_data
         expires_at: dt.datetime | None = data["expires_at"]
         user = request.user
-        assert isinstance(user, User)
+        if not isinstance(user, User):  # IsAuthenticated let it through: a real user, never AnonymousUser
+            raise NotAuthenticated
         token, key = services.token_create(
             user=user, name=data["name"], scopes=data["scopes"], access=data["access"], expires_at=expires_at
         )
@@ -124,6 +119,7 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str | None = None) -> Response:
         user = request.user
-        assert isinstance(user, User)
+        if not isinstance(user, User):
+            raise NotAuthenticated
         token = services.token_revoke(token=self.get_object(), actor=user)
         return Response(ApiTokenSerializer(token).data)

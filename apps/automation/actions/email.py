@@ -11,13 +11,14 @@ import smtplib
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.template import Context, Engine, TemplateSyntaxError
 
 from apps.accounts.models import User
 from apps.automation.registry import Action, ActionError, ActionResult, ConfigKey, RetryableError, Subject, register
 
+SMTP_TIMEOUT_SECONDS = 30
 ENGINE = Engine(dirs=[], app_dirs=False, libraries={}, loaders=[], autoescape=False)
 
 
@@ -29,6 +30,8 @@ def render(source: str, params: dict[str, Any]) -> str:
 class EmailAction(Action):
     name = "email"
     label = "Send a templated email"
+    # A mail server cannot be asked whether it already took the message: a repeat sends the mail twice.
+    idempotent = False
     config_schema = {
         "subject": ConfigKey(str, required=True, help="template of the subject line"),
         "body": ConfigKey(str, required=True, help="template of the plain-text body"),
@@ -64,7 +67,9 @@ class EmailAction(Action):
         except (KeyError, TemplateSyntaxError) as exc:
             raise ActionError(f"The email templates cannot be rendered: {exc}") from exc
         try:
-            EmailMessage(subject=title, body=body, to=recipients).send()
+            # Bounded well inside the task's soft time limit (settings.STEWARD_AUTOMATION_TIME_LIMIT_SECONDS).
+            connection = get_connection(timeout=SMTP_TIMEOUT_SECONDS)
+            EmailMessage(subject=title, body=body, to=recipients, connection=connection).send()
         except (smtplib.SMTPException, OSError) as exc:
             raise RetryableError(f"The mail server refused or did not answer: {exc}") from exc
         return ActionResult(

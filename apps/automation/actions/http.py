@@ -5,10 +5,15 @@ rebinding between check and connect); private, loopback, link-local, reserved, m
 addresses are refused unless the host is in settings.STEWARD_AUTOMATION_ALLOWED_HOSTS; at most 3 redirects,
 all to the same scheme, host and port. 408, 429 and 5xx answers and network failures are retried; other
 non-2xx answers fail the run.
+
+Bounded: the endpoint's timeout is an overall deadline on the whole call (connect, send, every redirect and
+the answer), not only per socket operation: a server that trickles its answer a byte at a time is cut off
+when the deadline passes, so the run's task always ends well inside its Celery time limit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -16,6 +21,8 @@ import ipaddress
 import json
 import socket
 import ssl
+import threading
+import time
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -71,15 +78,20 @@ def resolve(host: str, port: int) -> str:
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
+    # The connected socket, kept after http.client hands it to the response (HTTP/1.0 answers): _cut needs it.
+    raw_sock: socket.socket | None = None
+
     def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
         self._address = address
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self.raw_sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    raw_sock: socket.socket | None = None
+
     def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
         self._ssl_context = ssl.create_default_context()
         super().__init__(host, port, timeout=timeout, context=self._ssl_context)
@@ -87,7 +99,33 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
     def connect(self) -> None:
         sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._ssl_context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = self.raw_sock = self._ssl_context.wrap_socket(sock, server_hostname=self.host)
+
+
+class Deadline:
+    """An overall time budget for one call: what is left of it, or RetryableError once it is spent."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise RetryableError(f"The endpoint did not answer within {self.seconds:g} s.")
+        return left
+
+    def expired(self) -> bool:
+        return time.monotonic() >= self.at
+
+
+def _cut(conn: _PinnedHTTPConnection | _PinnedHTTPSConnection) -> None:
+    """Shut the connection's socket: a read blocked in another thread returns at once."""
+    if conn.raw_sock is not None:
+        with contextlib.suppress(OSError):  # already closed: nothing left to interrupt
+            # socket.socket's own shutdown, under TLS too: SSLSocket.shutdown would tear down the TLS state
+            # that the reading thread is still using.
+            socket.socket.shutdown(conn.raw_sock, socket.SHUT_RDWR)
 
 
 def _origin(url: str) -> tuple[str, str, int]:
@@ -102,24 +140,45 @@ def _origin(url: str) -> tuple[str, str, int]:
 
 
 def _request(
-    url: str, *, method: str, body: bytes | None, headers: dict[str, str], timeout: float
+    url: str, *, method: str, body: bytes | None, headers: dict[str, str], deadline: Deadline
 ) -> tuple[int, str, bytes]:
     scheme, host, port = _origin(url)
     address = resolve(host, port)
     cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-    conn = cls(host, port, address=address, timeout=timeout)
+    conn = cls(host, port, address=address, timeout=deadline.remaining())
     parts = urlsplit(url)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # Socket timeouts bound each read, not their sum: the watchdog bounds the whole exchange.
+    watchdog = threading.Timer(deadline.remaining(), _cut, args=(conn,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         conn.request(method, target, body=body, headers=headers)
         response = conn.getresponse()
-        return response.status, response.getheader("Location") or "", response.read(MAX_RESPONSE_BYTES)
-    except TimeoutError as exc:
-        raise RetryableError(f"{host} did not answer within {timeout:g} s.") from exc
-    except (OSError, http.client.HTTPException) as exc:
+        status, location, content = response.status, response.getheader("Location") or "", _read(response)
+    except (OSError, http.client.HTTPException) as exc:  # TimeoutError is an OSError
+        if deadline.expired() or isinstance(exc, TimeoutError):
+            raise RetryableError(f"{host} did not answer within {deadline.seconds:g} s.") from exc
         raise RetryableError(f"Calling {host} failed: {exc}") from exc
     finally:
+        watchdog.cancel()
         conn.close()
+    if deadline.expired():  # the watchdog cut a trickled answer short: what was read is not the answer
+        raise RetryableError(f"{host} did not answer within {deadline.seconds:g} s.")
+    return status, location, content
+
+
+def _read(response: http.client.HTTPResponse) -> bytes:
+    """At most MAX_RESPONSE_BYTES of the body, however slowly it comes (the watchdog ends a slow one)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < MAX_RESPONSE_BYTES:
+        chunk = response.read1(MAX_RESPONSE_BYTES - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def post_signed(url: str, *, body: bytes, secret: str, timeout: float, delivery: str = "") -> dict[str, Any]:
@@ -132,8 +191,9 @@ def post_signed(url: str, *, body: bytes, secret: str, timeout: float, delivery:
     }
     method, origin = "POST", _origin(url)
     data: bytes | None = body
+    deadline = Deadline(timeout)  # one budget for the call and its redirects
     for _ in range(MAX_REDIRECTS + 1):
-        status, location, content = _request(url, method=method, body=data, headers=headers, timeout=timeout)
+        status, location, content = _request(url, method=method, body=data, headers=headers, deadline=deadline)
         if status not in REDIRECT_STATUSES:
             return _outcome(url, status, content)
         target = urljoin(url, location)
@@ -165,6 +225,12 @@ class HttpAction(Action):
     name = "http"
     label = "Call an HTTP endpoint (signed JSON POST)"
     config_schema = {"endpoint": ConfigKey(str, required=True, help="slug of an HTTP endpoint set up in the admin")}
+    # Every attempt of a run sends the same X-Steward-Delivery key: endpoints ignore a delivery they have seen.
+    idempotent = True
+
+    def secrets(self, config: dict[str, Any]) -> list[str]:
+        endpoint = HttpEndpoint.objects.filter(slug=config.get("endpoint")).only("secret").first()
+        return [endpoint.secret] if endpoint is not None else []
 
     def clean_config(self, config: dict[str, Any]) -> dict[str, Any]:
         if not HttpEndpoint.objects.filter(slug=config["endpoint"]).exists():

@@ -18,6 +18,8 @@ class JoinTeamAction(Action):
     name = "join-team"
     label = "Add the requester to a joinable team"
     required_fields = {"team": {"team"}}
+    idempotent = True  # team_join on a member changes nothing
+    calls_out = False  # one write to Steward's own database, in the same place as the run
 
     def run(self, *, params: dict[str, Any], subject: Subject, config: dict[str, Any]) -> ActionResult:
         slug = (params.get("answers") or {}).get("team")

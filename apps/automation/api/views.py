@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, viewsets
 from rest_framework.permissions import IsAuthenticated
 
-from apps.accounts.permissions import HasScope
+from apps.accounts.api.permissions import HasScope
 from apps.automation.api.serializers import AutomationRunSerializer
 from apps.automation.choices import RunStatus
 from apps.automation.models import AutomationRun
@@ -44,7 +44,8 @@ ERRORS = {
     retrieve=extend_schema(responses={200: AutomationRunSerializer, **{c: ERRORS[c] for c in (401, 403, 404)}}),
 )
 class AutomationRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Runs of automated fulfilment (attempts, start, end, status, output, error); filter by subject."""
+    """Runs of automated fulfilment (attempts, start, end, status, a message; output and error for the
+    fulfilling team's agents, redacted); filter by subject."""
 
     serializer_class = AutomationRunSerializer
     permission_classes = [IsAuthenticated, HasScope("requests")]

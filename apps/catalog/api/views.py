@@ -11,7 +11,7 @@ from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 
-from apps.accounts.permissions import HasScope
+from apps.accounts.api.permissions import HasScope
 from apps.catalog.api.serializers import CatalogItemSerializer, ServiceSerializer
 from apps.catalog.filters import CatalogItemFilterSet, ServiceFilterSet
 from apps.catalog.models import CatalogItem, Service

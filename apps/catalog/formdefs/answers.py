@@ -12,6 +12,7 @@ from django.utils.datastructures import MultiValueDict
 
 from apps.catalog.choices import FieldType
 from apps.catalog.formdefs.fields import form_field
+from apps.core.surrogates import SurrogateSafeFormMixin
 
 BOOLEAN_STRINGS = {"true": True, "on": True, "1": True, "false": False, "0": False, "": False}
 STRING_TYPES = {FieldType.TEXT, FieldType.LONG_TEXT, FieldType.CHOICE, FieldType.DATE, FieldType.USER, FieldType.TEAM}
@@ -34,7 +35,7 @@ def _matches(answer: Any, equals: Any) -> bool:
     return answer is not None and answer == equals
 
 
-class RequestForm(forms.Form):
+class RequestForm(SurrogateSafeFormMixin, forms.Form):
     """Base of every generated request form: conditional fields whose rule fails are neither checked nor kept."""
 
     definition: ClassVar[dict[str, Any]] = {"fields": []}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,14 +22,14 @@ MAX_NUMBER_INPUT = 40
 
 
 class FullMatchValidator:
-    """The whole answer must match the pattern; definitions only carry patterns formdefs.regexcheck accepted."""
+    """The whole answer must match the pattern (RE2: linear time); definitions only carry patterns it accepted."""
 
     def __init__(self, pattern: str, limit: int) -> None:
-        self.regex = re.compile(pattern)
+        self.regex = regexcheck.compile_pattern(pattern)
         self.limit = limit
 
     def __call__(self, value: str) -> None:
-        # The length cap bounds the work the regex engine can be made to do.
+        # The length cap bounds the memory the regex engine uses.
         if len(value) > self.limit or not self.regex.fullmatch(value):
             raise ValidationError("Enter a value in the expected format.", code="invalid_format")
 

@@ -175,10 +175,10 @@ def _with_comments(rng: random.Random, ops: list[Op], requester: User, agent: Us
 def _run(op: Op, sr: ServiceRequest, admin: User) -> Comment | None:
     """Carry out one op through the services; an actor the rules refuse is replaced by the administrator."""
     if op.kind == "comment":
-        return comment_add(request=sr, author=op.actor, body=op.body, is_internal=op.internal)
+        return comment_add(request=sr, author=op.actor or admin, body=op.body, is_internal=op.internal)
     if op.kind == "assign":
         with suppress(PermissionDenied, ValidationError):  # the team has no agent: left unassigned
-            request_assign(request=sr, assignee=op.actor, actor=op.actor)
+            request_assign(request=sr, assignee=op.actor, actor=op.actor or admin)
         return None
     try:
         request_transition(request=sr, to=op.to, actor=op.actor, comment=op.body)

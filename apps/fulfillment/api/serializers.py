@@ -7,9 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.accounts.models import User
+from apps.catalog.models import CatalogItem
 from apps.catalog.selectors import item_queryset_for
 from apps.fulfillment.choices import Priority, RequestStatus
 from apps.fulfillment.models import Comment, ServiceRequest
@@ -31,6 +34,17 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class StrictSerializerSchema(OpenApiSerializerExtension):
+    """StrictSerializer refuses unknown fields; ``additionalProperties: false`` tells clients so."""
+
+    target_class = StrictSerializer
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        return {**schema, "additionalProperties": False}
+
+
 def _check_json(value: Any, depth: int = 0) -> None:
     """No NUL characters (PostgreSQL refuses them), no infinities, no deep nesting in answers."""
     if depth > MAX_ANSWER_DEPTH:
@@ -48,7 +62,7 @@ def _check_json(value: Any, depth: int = 0) -> None:
             _check_json(item, depth + 1)
 
 
-def _active_person(username: str | None) -> Any:
+def _active_person(username: str | None) -> User | None:
     if username is None or username == "":
         return None
     user = get_user_model().objects.filter(username=username, is_active=True, is_service_account=False).first()
@@ -57,15 +71,20 @@ def _active_person(username: str | None) -> Any:
     return user
 
 
+@extend_schema_field({"type": "object", "additionalProperties": {}})
+class AnswersField(serializers.JSONField):
+    """Any JSON in, checked by validate_answers; declared an object so the schema refuses null, lists, numbers."""
+
+
 class RequestCreateSerializer(StrictSerializer):
     item = serializers.CharField(max_length=100, help_text="Slug of the catalog item.")
-    answers = serializers.JSONField(help_text="Answers keyed by the form's field names (see the item's form).")
+    answers = AnswersField(help_text="Answers keyed by the form's field names (see the item's form).")
     requested_for = serializers.CharField(
         max_length=150, required=False, allow_null=True, allow_blank=True, help_text="Username of a colleague."
     )
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
 
-    def validate_item(self, value: str) -> Any:
+    def validate_item(self, value: str) -> CatalogItem:
         item = item_queryset_for(self.context["request"].user).filter(slug=value).first()
         if item is None:
             raise serializers.ValidationError(f"No catalog item {value!r} that you can request.")
@@ -77,7 +96,7 @@ class RequestCreateSerializer(StrictSerializer):
         _check_json(value)
         return value
 
-    def validate_requested_for(self, value: str | None) -> Any:
+    def validate_requested_for(self, value: str | None) -> User | None:
         return _active_person(value)
 
 
@@ -90,7 +109,7 @@ class RequestUpdateSerializer(StrictSerializer):
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     assignee = serializers.CharField(max_length=150, required=False, allow_null=True, allow_blank=True)
 
-    def validate_assignee(self, value: str | None) -> Any:
+    def validate_assignee(self, value: str | None) -> User | None:
         return _active_person(value)
 
 
@@ -114,8 +133,13 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
     item: Slug = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     team: Slug = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     requester: Slug = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    requested_for: Slug = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    assignee: Slug = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    # Null when filed for oneself / while unassigned: declared, so generated clients accept the null.
+    requested_for: Slug = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Username; null when filed for oneself."
+    )
+    assignee: Slug = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Username; null while unassigned."
+    )
     answers = serializers.JSONField(read_only=True)
     allowed_transitions = serializers.SerializerMethodField(help_text="Statuses the caller may move the request to.")
 

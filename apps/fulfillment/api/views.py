@@ -14,13 +14,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, pagination, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.permissions import HasScope
+from apps.accounts.api.permissions import HasScope
+from apps.accounts.http import signed_in_user
 from apps.core.api.exceptions import Conflict
 from apps.core.api.pagination import CursorPagination
 from apps.fulfillment import services
@@ -120,15 +121,25 @@ class RequestCursorPagination(CursorPagination):
         return (f"{sign}{column}",) if column == "id" else (f"{sign}{column}", f"{sign}id")
 
 
-class CommentPagination(pagination.CursorPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+class CommentPagination(CursorPagination):
+    """Oldest first, so a conversation reads top to bottom."""
+
     ordering = ("created_at", "id")
 
 
+ORDERING = OpenApiParameter(
+    "ordering",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    description="Sort order of the cursor pages (``-`` for descending); newest first when left out.",
+    enum=sorted([*CURSOR_ORDERINGS, *(f"-{key}" for key in CURSOR_ORDERINGS)]),
+)
+
+
 @extend_schema_view(
-    list=extend_schema(responses={200: ServiceRequestSerializer(many=True), **_errors(400, 401, 403, 404)}),
+    list=extend_schema(
+        parameters=[ORDERING], responses={200: ServiceRequestSerializer(many=True), **_errors(400, 401, 403, 404)}
+    ),
     retrieve=extend_schema(parameters=[NUMBER], responses={200: ServiceRequestSerializer, **_errors(401, 403, 404)}),
 )
 class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -171,7 +182,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         data = RequestCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         try:
-            sr = services.request_create(requester=request.user, **data.validated_data)
+            sr = services.request_create(requester=signed_in_user(request), **data.validated_data)
         except InvalidAnswers as exc:
             raise exceptions.ValidationError({"answers": _field_errors(exc)}) from exc
         except DjangoValidationError as exc:
@@ -186,13 +197,20 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         responses={200: ServiceRequestSerializer, **_errors(400, 401, 403, 404, 409, 412)},
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Change priority and/or assignee (the fulfilling team's agents)."""
+        """Change priority and/or assignee (the fulfilling team's agents).
+
+        If-Match is optional. With it, the change happens only while the request is at that version (else 409).
+        Without it, the last write wins per field: only the fields in the body are written, so two clients
+        changing different fields both succeed and neither is answered 409.
+        """
         sr = self.get_object()
         version = expected_version(request)
         data = RequestUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            services.request_update(request=sr, actor=request.user, expected_version=version, **data.validated_data)
+            services.request_update(
+                request=sr, actor=signed_in_user(request), expected_version=version, **data.validated_data
+            )
         except StaleRequest as exc:
             raise Conflict(exc.message) from exc
         except DjangoValidationError as exc:
@@ -212,7 +230,9 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            services.request_transition(request=sr, actor=request.user, expected_version=version, **data.validated_data)
+            services.request_transition(
+                request=sr, actor=signed_in_user(request), expected_version=version, **data.validated_data
+            )
         except StaleRequest as exc:
             raise Conflict(exc.message) from exc
         except InvalidTransition as exc:
@@ -241,7 +261,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         data.is_valid(raise_exception=True)
         try:
             comment = services.comment_add(
-                request=sr, author=request.user, expected_version=version, **data.validated_data
+                request=sr, author=signed_in_user(request), expected_version=version, **data.validated_data
             )
         except StaleRequest as exc:
             raise Conflict(exc.message) from exc

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
 
-from apps.accounts.models import Membership, Team
+from apps.accounts.models import Team, User
+from apps.accounts.selectors import team_ids_for
 from apps.fulfillment.models import CannedReply, SavedFilter, ServiceRequest
 
 EXPORT_MAX_ROWS = 100_000
@@ -41,21 +43,15 @@ def can_see_queue(user: Any) -> bool:
     return Team.objects.filter(manager_id=user.pk).exists()
 
 
-def queue_team_ids(user: Any) -> frozenset[int]:
+def queue_team_ids(user: User | AnonymousUser) -> frozenset[int]:
     """Ids of the teams in ``user``'s queue: those they manage and, for agents, those they belong to.
 
-    One query for both: it also fills the membership cache of permissions.team_ids (read later in the request).
+    One query for both (accounts.selectors.team_ids_for), which permission checks later in the request reuse.
     """
-    from apps.fulfillment.permissions import team_ids  # permissions imports this package
-
+    ids = team_ids_for(user)
     if not user.has_perm("fulfillment.work_servicerequest"):
-        return frozenset(Team.objects.filter(manager_id=user.pk).values_list("pk", flat=True))
-    if getattr(user, "_fulfillment_team_ids", None) is not None:
-        return frozenset(Team.objects.filter(manager_id=user.pk).values_list("pk", flat=True)) | team_ids(user)
-    member = Exists(Membership.objects.filter(team_id=OuterRef("pk"), user_id=user.pk))
-    rows = list(Team.objects.filter(Q(manager_id=user.pk) | member).annotate(member=member).values_list("pk", "member"))
-    user._fulfillment_team_ids = frozenset(pk for pk, is_member in rows if is_member)  # what team_ids(user) reads
-    return frozenset(pk for pk, _ in rows)
+        return ids.managed
+    return ids.managed | ids.member
 
 
 def queue_queryset_for(user: Any) -> QuerySet[ServiceRequest]:

@@ -30,6 +30,9 @@ S = RequestStatus
 CLOCK_RUNNING = frozenset({S.NEW, S.APPROVED, S.IN_PROGRESS, S.FAILED})
 CLOCK_PAUSED = frozenset({S.ON_HOLD, S.AWAITING_APPROVAL})
 CLOCK_STOPPED = frozenset({S.FULFILLED, S.CLOSED, S.CANCELLED, S.REJECTED})
+# How long before its due time a request is "due soon": the sweep warns then, and a due time moved past it
+# clears the warning (services.transitions.request_sla_refresh).
+WARN_AHEAD = dt.timedelta(hours=1)
 DEFAULT_WORKING_DAYS = frozenset({0, 1, 2, 3, 4})
 
 Interval = tuple[dt.datetime, dt.datetime | None]  # end None: still running

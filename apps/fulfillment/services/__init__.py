@@ -1,6 +1,8 @@
 """Every write to service requests. One module per concern; this package exports the public services.
 
-- lifecycle: filing, transitions, comments, watchers, attachments, notifications
+- transitions: the one status write (compare-and-set, audit event, status mail, SLA due time) the others use
+- notifications: the emails about a request's events, queued in apps.core's outbox
+- lifecycle: filing, transitions, comments, watchers, attachments
 - sla: due times in the fulfilling team's business hours, pauses, warnings and escalations
 - approvals: the approver's inbox decisions and reminders
 - queue: the agent queue's bulk actions, saved filters and canned replies
@@ -14,8 +16,8 @@ from apps.fulfillment.services.lifecycle import (
     request_assign,
     request_close_fulfilled,
     request_create,
-    request_send_comment_email,
-    request_send_status_email,
+    request_queue_comment_email,
+    request_queue_status_email,
     request_transition,
     request_update,
     request_update_priority,
@@ -31,8 +33,8 @@ __all__ = [
     "request_assign",
     "request_close_fulfilled",
     "request_create",
-    "request_send_comment_email",
-    "request_send_status_email",
+    "request_queue_comment_email",
+    "request_queue_status_email",
     "request_transition",
     "request_update",
     "request_update_priority",

@@ -5,17 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.models import User
+from apps.core.notifications import Email, notification_queue
 from apps.fulfillment.choices import RequestStatus
 from apps.fulfillment.models import ServiceRequest
 from apps.fulfillment.permissions import can_transition
@@ -50,7 +50,7 @@ def decision_status(decision: str) -> str:
     return DECISIONS[decision]
 
 
-def approval_refusal(user: Any, sr: ServiceRequest, decision: str) -> str | None:
+def approval_refusal(user: User, sr: ServiceRequest, decision: str) -> str | None:
     """Why ``user`` may not take ``decision`` on ``sr`` now, or None when they may."""
     if sr.status != S.AWAITING_APPROVAL:
         return f"it is “{S(sr.status).label}”, no longer awaiting approval"
@@ -63,7 +63,7 @@ def approval_refusal(user: Any, sr: ServiceRequest, decision: str) -> str | None
 
 @transaction.atomic
 def approval_decide(
-    *, request: ServiceRequest, decision: str, actor: Any, comment: str = "", expected_version: int | None = None
+    *, request: ServiceRequest, decision: str, actor: User, comment: str = "", expected_version: int | None = None
 ) -> ServiceRequest:
     """Approve or reject one request with an optional comment; the requester is notified by the lifecycle.
 
@@ -75,7 +75,7 @@ def approval_decide(
 
 
 def approval_decide_bulk(
-    *, requests: Sequence[ServiceRequest], missing: Sequence[str] = (), decision: str, actor: Any, comment: str = ""
+    *, requests: Sequence[ServiceRequest], missing: Sequence[str] = (), decision: str, actor: User, comment: str = ""
 ) -> list[ServiceRequest]:
     """Decide every request of ``requests`` or none of them.
 
@@ -114,7 +114,8 @@ def approvals_send_reminders(*, now: dt.datetime | None = None) -> int:
 
     A request waits from its creation (request_create moves it to awaiting approval at once, and nothing
     moves it back). Each request is claimed with a conditional update of approval_reminded_at, so two
-    concurrent runs remind once per period; a failed send rolls the claim back for the next run.
+    concurrent runs remind once per period; the reminders are queued in the outbox in the claim's
+    transaction (keyed by the claim's time), and a worker sends them after commit.
     """
     now = now or timezone.now()
     cutoff = now - reminder_delay()
@@ -127,24 +128,25 @@ def approvals_send_reminders(*, now: dt.datetime | None = None) -> int:
             if due.filter(pk=pk).update(approval_reminded_at=now) != 1:
                 continue  # another run claimed it, or it was decided meanwhile
             sr = ServiceRequest.objects.select_related("item", "requester__primary_team").get(pk=pk)
-            _send_reminder(sr, now=now)
+            _queue_reminder(sr, now=now)
             reminded += 1
     return reminded
 
 
-def _send_reminder(sr: ServiceRequest, *, now: dt.datetime) -> int:
+def _queue_reminder(sr: ServiceRequest, *, now: dt.datetime) -> list[int]:
     approvers = approvers_for(sr)
     if not approvers:
-        return 0
+        return []
     hours = int((now - sr.created_at).total_seconds() // 3600)
     url = settings.SITE_URL.rstrip("/") + sr.get_absolute_url()
-    inbox = settings.SITE_URL.rstrip("/") + reverse("fulfillment:approval-inbox")
+    inbox = settings.SITE_URL.rstrip("/") + reverse("approvals:inbox")
     body = render_to_string(
         "fulfillment/email/approval_reminder.txt", {"sr": sr, "url": url, "inbox": inbox, "hours": hours}
     )
     subject = f"[{sr.number}] Waiting for your approval: {sr.subject}"
-    messages = [EmailMessage(subject=subject, body=body, to=[person.email]) for person in approvers]
-    return get_connection().send_messages(messages) or 0
+    # One message per person: approvers never see each other's addresses.
+    emails = [Email(to=person.email, subject=subject, body=body) for person in approvers]
+    return notification_queue(event_key=f"fulfillment.approval-reminder:{sr.pk}:{now.isoformat()}", emails=emails)
 
 
 __all__ = [

@@ -7,28 +7,28 @@ import mimetypes
 import os
 import unicodedata
 from collections.abc import Mapping
-from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, SuspiciousFileOperation, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import Truncator, get_valid_filename
 
+from apps.accounts.models import User
 from apps.catalog.formdefs import clean_answers
+from apps.catalog.models import CatalogItem
 from apps.core.models import AuditEvent
 from apps.core.services import audit_record
-from apps.fulfillment import tasks
-from apps.fulfillment.choices import TERMINAL_STATUSES, TRANSITIONS, Priority, RequestStatus
-from apps.fulfillment.exceptions import InvalidAnswers, InvalidTransition, StaleRequest
+from apps.fulfillment.choices import Priority, RequestStatus
+from apps.fulfillment.exceptions import InvalidAnswers, StaleRequest
 from apps.fulfillment.models import Attachment, Comment, ServiceRequest
-from apps.fulfillment.permissions import can_comment, can_edit_request, can_remove_watcher, can_transition, can_work
+from apps.fulfillment.permissions import can_comment, can_edit_request, can_remove_watcher, can_work
 from apps.fulfillment.services import automation, sla
+from apps.fulfillment.services.notifications import notify_comment, notify_status
+from apps.fulfillment.services.transitions import cas_update, check_version, request_move, status_write
 
 S = RequestStatus
 COMMENT_MAX_CHARS = 20_000
@@ -37,7 +37,7 @@ COMMENT_MAX_CHARS = 20_000
 # --- Creation ----------------------------------------------------------------------------------------
 
 
-def _subject(item: Any, definition: Mapping[str, Any], answers: Mapping[str, Any]) -> str:
+def _subject(item: CatalogItem, definition: Mapping[str, Any], answers: Mapping[str, Any]) -> str:
     """The item's name plus the first text answer, so lists say what was asked for."""
     for field in definition.get("fields", []):
         value = answers.get(field.get("name"))
@@ -46,7 +46,7 @@ def _subject(item: Any, definition: Mapping[str, Any], answers: Mapping[str, Any
     return Truncator(item.name).chars(200)
 
 
-def _check_requested_for(requester: Any, requested_for: Any) -> Any:
+def _check_requested_for(requester: User, requested_for: User | None) -> User | None:
     if requested_for is None or requested_for.pk == requester.pk:
         return None
     if not requested_for.is_active or requested_for.is_service_account:
@@ -57,12 +57,12 @@ def _check_requested_for(requester: Any, requested_for: Any) -> Any:
 @transaction.atomic
 def request_create(
     *,
-    item: Any,
-    requester: Any,
+    item: CatalogItem,
+    requester: User,
     answers: Mapping[str, Any],
-    requested_for: Any = None,
+    requested_for: User | None = None,
     priority: str = Priority.NORMAL,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> ServiceRequest:
     """File a request against ``item``'s current form; goes to awaiting approval when the item needs it.
 
@@ -96,10 +96,10 @@ def request_create(
         form_version=form_version.number,
         requested_for=getattr(requested_for, "username", None),
     )
-    _notify_status(event)
+    notify_status(event, sr)
     sla.request_sla_refresh(request=sr)
     if item.needs_approval:
-        sr = _move(sr, to=S.AWAITING_APPROVAL, actor=None, comment="")
+        sr = status_write(sr, to=S.AWAITING_APPROVAL, actor=None, comment="")
     else:
         automation.request_automation_queue(request=sr)
     return sr
@@ -108,54 +108,20 @@ def request_create(
 # --- Lifecycle ---------------------------------------------------------------------------------------
 
 
-def _check_version(sr: ServiceRequest, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != sr.version:
-        raise StaleRequest(sr.number)
-
-
-def _cas_update(sr: ServiceRequest, **fields: Any) -> None:
-    """Write ``fields`` only while the row still has the status and version read into ``sr``; bump version."""
-    moved = ServiceRequest.objects.filter(pk=sr.pk, status=sr.status, version=sr.version).update(
-        version=F("version") + 1, updated_at=timezone.now(), **fields
-    )
-    if moved != 1:
-        raise StaleRequest(sr.number)
-    sr.refresh_from_db()
-
-
-def _move(sr: ServiceRequest, *, to: str, actor: Any, comment: str) -> ServiceRequest:
-    old, now = sr.status, timezone.now()
-    fields: dict[str, Any] = {"status": to}
-    if to == S.FULFILLED:
-        fields["fulfilled_at"] = now
-    elif old == S.FULFILLED and to == S.IN_PROGRESS:
-        fields["fulfilled_at"] = None  # reopened: the auto-close clock starts again at the next fulfilment
-    if to in TERMINAL_STATUSES:
-        fields["closed_at"] = now
-    _cas_update(sr, **fields)
-    event = audit_record(target=sr, verb="status_changed", actor=actor, comment=comment, **{"from": old, "to": to})
-    _notify_status(event)
-    sla.request_sla_refresh(request=sr)
-    if to == S.APPROVED:
-        automation.request_automation_queue(request=sr)
-    return sr
-
-
 @transaction.atomic
 def request_transition(
-    *, request: ServiceRequest, to: str, actor: Any, expected_version: int | None = None, comment: str = ""
+    *, request: ServiceRequest, to: str, actor: User | None, expected_version: int | None = None, comment: str = ""
 ) -> ServiceRequest:
     """Move ``request`` to ``to`` if the lifecycle allows it and ``actor`` may; ``actor`` None is the system.
 
     Raises StaleRequest when ``expected_version`` (or the row) moved on, InvalidTransition for a move
-    choices.TRANSITIONS does not have, PermissionDenied when ``actor`` may not make it.
+    choices.TRANSITIONS does not have, PermissionDenied when ``actor`` may not make it. An approved request
+    whose item is automated goes on to automation at once.
     """
-    _check_version(request, expected_version)
-    if to not in TRANSITIONS.get(request.status, frozenset()):
-        raise InvalidTransition(request.status, to)
-    if actor is not None and not can_transition(actor, request, to):
-        raise PermissionDenied(f"You may not move this request to “{S(to).label}”.")
-    return _move(request, to=to, actor=actor, comment=comment.strip())
+    sr = request_move(request=request, to=to, actor=actor, expected_version=expected_version, comment=comment)
+    if to == S.APPROVED:
+        automation.request_automation_queue(request=sr)
+    return sr
 
 
 def request_close_fulfilled(*, now: dt.datetime | None = None) -> int:
@@ -178,17 +144,17 @@ def request_close_fulfilled(*, now: dt.datetime | None = None) -> int:
                     comment=comment,
                     **{"from": S.FULFILLED, "to": S.CLOSED},
                 )
-                _notify_status(event)
+                notify_status(event)
                 closed += 1
     return closed
 
 
 @transaction.atomic
 def request_update_priority(
-    *, request: ServiceRequest, priority: str, actor: Any, expected_version: int | None = None
+    *, request: ServiceRequest, priority: str, actor: User, expected_version: int | None = None
 ) -> ServiceRequest:
     """Change the priority (the fulfilling team's agents)."""
-    _check_version(request, expected_version)
+    check_version(request, expected_version)
     if not can_work(actor, request):
         raise PermissionDenied("Only the fulfilling team can change the priority.")
     if priority not in Priority.values:
@@ -196,17 +162,17 @@ def request_update_priority(
     old = request.priority
     if old == priority:
         return request
-    _cas_update(request, priority=priority)
+    cas_update(request, priority=priority)
     audit_record(target=request, verb="priority_changed", actor=actor, **{"from": old, "to": priority})
     return request
 
 
 @transaction.atomic
 def request_assign(
-    *, request: ServiceRequest, assignee: Any, actor: Any, expected_version: int | None = None
+    *, request: ServiceRequest, assignee: User | None, actor: User, expected_version: int | None = None
 ) -> ServiceRequest:
     """Assign to a member of the fulfilling team, or unassign with ``assignee`` None (agents)."""
-    _check_version(request, expected_version)
+    check_version(request, expected_version)
     if not can_work(actor, request):
         raise PermissionDenied("Only the fulfilling team can assign this request.")
     if assignee is not None and (
@@ -216,32 +182,45 @@ def request_assign(
     old = request.assignee.username if request.assignee else None
     if request.assignee_id == getattr(assignee, "pk", None):
         return request
-    _cas_update(request, assignee=assignee)
+    cas_update(request, assignee=assignee)
     audit_record(
         target=request, verb="assigned", actor=actor, **{"from": old, "to": getattr(assignee, "username", None)}
     )
     return request
 
 
-UNSET: Any = object()
+class _Unset:
+    """The type of UNSET: request_update's "leave the assignee as it is", distinct from None (unassign)."""
+
+
+UNSET = _Unset()
 
 
 @transaction.atomic
 def request_update(
     *,
     request: ServiceRequest,
-    actor: Any,
+    actor: User,
     expected_version: int | None = None,
     priority: str | None = None,
-    assignee: Any = UNSET,
+    assignee: User | None | _Unset = UNSET,
 ) -> ServiceRequest:
-    """Change priority and/or assignee in one go (the fulfilling team); all or nothing."""
-    _check_version(request, expected_version)
+    """Change priority and/or assignee in one go (the fulfilling team); all or nothing.
+
+    With ``expected_version`` (the API's If-Match, the HTML form's version) a request that moved on raises
+    StaleRequest. Without it the last write wins per field: the row is re-read under a lock, so two callers
+    changing different fields both succeed, each writing only the field it changes (never a spurious 409).
+    """
+    if expected_version is None:
+        # Concurrent writers queue on the row lock (PostgreSQL; SQLite's IMMEDIATE transactions serialise
+        # anyway) and then see the other's write, so the compare-and-set in _cas_update below cannot miss.
+        request.refresh_from_db(from_queryset=ServiceRequest.objects.select_for_update())
+    check_version(request, expected_version)
     if not can_work(actor, request):
         raise PermissionDenied("Only the fulfilling team can change priority and assignee.")
     if priority is not None:
         request_update_priority(request=request, priority=priority, actor=actor)
-    if assignee is not UNSET:
+    if not isinstance(assignee, _Unset):
         request_assign(request=request, assignee=assignee, actor=actor)
     return request
 
@@ -251,7 +230,7 @@ def request_update(
 
 @transaction.atomic
 def comment_add(
-    *, request: ServiceRequest, author: Any, body: str, is_internal: bool = False, expected_version: int | None = None
+    *, request: ServiceRequest, author: User, body: str, is_internal: bool = False, expected_version: int | None = None
 ) -> Comment:
     """Add a public comment (everyone who sees the request) or an internal note (the team's agents)."""
     body = body.strip()
@@ -268,14 +247,13 @@ def comment_add(
         raise PermissionDenied("Only the fulfilling team can write internal notes.")
     comment = Comment.objects.create(request=request, author=author, body=body, is_internal=is_internal)
     audit_record(target=request, verb="commented", actor=author, comment_id=comment.pk, internal=is_internal)
-    if not is_internal:
-        _notify_later(tasks.fulfillment_send_comment_email, comment_id=comment.pk)
+    notify_comment(comment)
     sla.request_sla_on_comment(request=request, comment=comment)
     return comment
 
 
 @transaction.atomic
-def watcher_add(*, request: ServiceRequest, watcher: Any, actor: Any) -> None:
+def watcher_add(*, request: ServiceRequest, watcher: User, actor: User) -> None:
     """Let a colleague follow the request (requester, requested for, the team's agents may add)."""
     if not can_edit_request(actor, request):
         raise PermissionDenied("Only the requester and the fulfilling team can add watchers.")
@@ -290,7 +268,7 @@ def watcher_add(*, request: ServiceRequest, watcher: Any, actor: Any) -> None:
 
 
 @transaction.atomic
-def watcher_remove(*, request: ServiceRequest, watcher: Any, actor: Any) -> None:
+def watcher_remove(*, request: ServiceRequest, watcher: User, actor: User) -> None:
     """Stop ``watcher`` following; a watcher may always remove themself."""
     if not can_remove_watcher(actor, request, watcher):
         raise PermissionDenied("You may only remove yourself from the watchers.")
@@ -320,7 +298,7 @@ def sanitize_filename(name: str) -> str:
     return f"{stem[:90] or 'attachment'}{ext[:10].lower()}"
 
 
-def _attachment_type(upload: UploadedFile, filename: str) -> str:
+def _attachment_type(upload: UploadedFile[bytes], filename: str) -> str:
     if upload.size is None or upload.size > settings.STEWARD_ATTACHMENT_MAX_BYTES:
         limit = settings.STEWARD_ATTACHMENT_MAX_BYTES // 1024
         raise ValidationError({"file": f"The file is larger than the {limit} KiB limit."})
@@ -342,7 +320,7 @@ def _attachment_type(upload: UploadedFile, filename: str) -> str:
 
 
 @transaction.atomic
-def attachment_add(*, request: ServiceRequest, upload: UploadedFile, actor: Any) -> Attachment:
+def attachment_add(*, request: ServiceRequest, upload: UploadedFile[bytes], actor: User) -> Attachment:
     """Store an uploaded file on the request after checking its size and type."""
     if not can_edit_request(actor, request):
         raise PermissionDenied("Only the requester and the fulfilling team can attach files.")
@@ -357,77 +335,26 @@ def attachment_add(*, request: ServiceRequest, upload: UploadedFile, actor: Any)
     return attachment
 
 
-# --- Notifications (run in the worker) -------------------------------------------------------------------
+# --- Notifications (queued in the event's transaction; apps.core's outbox sends them) ---------------------
 
 
-def _notify_later(task: Any, **ids: int) -> None:
-    """Queue a notification task once the transaction commits (never for a rolled-back write)."""
-    # seed_demo turns this off: a history of hundreds of requests must not email everyone at first start.
-    if settings.STEWARD_SEND_NOTIFICATIONS:
-        transaction.on_commit(partial(task.delay, **ids))
+@transaction.atomic
+def request_queue_status_email(*, event_id: int) -> int:
+    """Queue the status email of a recorded event (again): how many rows are pending; 0 if the event is gone.
 
-
-def _notify_status(event: AuditEvent) -> None:
-    _notify_later(tasks.fulfillment_send_status_email, event_id=event.pk)
-
-
-def _recipients(sr: ServiceRequest, *, exclude_id: int | None) -> list[Any]:
-    people = [sr.requester, sr.requested_for, *sr.watchers.all()]
-    seen: dict[int, Any] = {}
-    for person in people:
-        if person is not None and person.pk != exclude_id and person.is_active and person.email:
-            seen.setdefault(person.pk, person)
-    return list(seen.values())
-
-
-def _send(sr: ServiceRequest, *, exclude_id: int | None, subject: str, template: str, context: dict[str, Any]) -> int:
-    recipients = _recipients(sr, exclude_id=exclude_id)
-    url = settings.SITE_URL.rstrip("/") + sr.get_absolute_url()
-    body = render_to_string(template, {**context, "sr": sr, "url": url})
-    # One message per person: recipients never see each other's addresses.
-    messages = [EmailMessage(subject=subject, body=body, to=[person.email]) for person in recipients]
-    if not messages:
-        return 0
-    return get_connection().send_messages(messages) or 0
-
-
-def request_send_status_email(*, event_id: int) -> int:
-    """Email the requester, requested-for and watchers about one status event; 0 if it is gone."""
+    For messages of the tasks that sent mail before the outbox existed; the outbox's key makes it harmless
+    for an event already queued.
+    """
     event = AuditEvent.objects.select_related("actor").filter(pk=event_id).first()
-    if event is None or event.target_type != ServiceRequest._meta.label_lower:
-        return 0
-    sr = ServiceRequest.objects.select_related("requester", "requested_for", "item").filter(pk=event.target_id).first()
-    if sr is None:
-        return 0
-    if event.verb == "created":
-        subject = f"[{sr.number}] New request: {sr.subject}"
-    else:
-        subject = f"[{sr.number}] {S(event.data['to']).label}: {sr.subject}"
-    context = {"event": event, "from": _label(event.data.get("from")), "to": _label(event.data.get("to"))}
-    return _send(
-        sr, exclude_id=event.actor_id, subject=subject, template="fulfillment/email/status.txt", context=context
-    )
+    return len(notify_status(event)) if event is not None else 0
 
 
-def request_send_comment_email(*, comment_id: int) -> int:
-    """Email the requester, requested-for and watchers about one public comment; 0 if gone or internal."""
+@transaction.atomic
+def request_queue_comment_email(*, comment_id: int) -> int:
+    """Queue the email of a public comment (again), as request_queue_status_email does for status events."""
     comment = (
         Comment.objects.select_related("author", "request__requester", "request__requested_for")
         .filter(pk=comment_id)
         .first()
     )
-    if comment is None or comment.is_internal:
-        return 0
-    sr = comment.request
-    subject = f"[{sr.number}] New comment: {sr.subject}"
-    return _send(
-        sr,
-        exclude_id=comment.author_id,
-        subject=subject,
-        template="fulfillment/email/comment.txt",
-        context={"comment": comment},
-    )
-
-
-def _label(status: Any) -> str:
-    return str(S(status).label) if status in S.values else ""
+    return len(notify_comment(comment)) if comment is not None else 0

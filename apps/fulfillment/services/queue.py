@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from apps.accounts.models import User
 from apps.core.services import audit_record
 from apps.fulfillment.choices import TRANSITIONS, RequestStatus
 from apps.fulfillment.exceptions import InvalidTransition, StaleRequest
@@ -43,7 +44,7 @@ def refusal_reason(exc: Exception) -> str:
     return str(getattr(exc, "message", "") or exc) or "Not allowed."
 
 
-def _load(actor: Any, versions: Mapping[int, int]) -> tuple[list[ServiceRequest], list[Refusal]]:
+def _load(actor: User, versions: Mapping[int, int]) -> tuple[list[ServiceRequest], list[Refusal]]:
     """The picked requests from the actor's queues, locked; missing ones and stale versions are refusals."""
     if len(versions) > BULK_MAX:
         raise ValidationError(f"Pick at most {BULK_MAX} requests at once.")
@@ -71,7 +72,7 @@ def _all_or_nothing(
 
 
 @transaction.atomic
-def request_bulk_assign(*, actor: Any, versions: Mapping[int, int], assignee: Any) -> list[ServiceRequest]:
+def request_bulk_assign(*, actor: User, versions: Mapping[int, int], assignee: User) -> list[ServiceRequest]:
     """Assign every picked request (``{pk: version read}``) to ``assignee``; raises BulkRefused and changes nothing
     when any is not the actor's to assign, not in the assignee's teams, or changed since it was read."""
     requests, refusals = _load(actor, versions)
@@ -86,7 +87,7 @@ def request_bulk_assign(*, actor: Any, versions: Mapping[int, int], assignee: An
 
 @transaction.atomic
 def request_bulk_transition(
-    *, actor: Any, versions: Mapping[int, int], to: str, comment: str = ""
+    *, actor: User, versions: Mapping[int, int], to: str, comment: str = ""
 ) -> list[ServiceRequest]:
     """Move every picked request to ``to``; raises BulkRefused and changes nothing when any move is illegal or
     not the actor's to make."""
@@ -110,7 +111,7 @@ def clean_query(query: str) -> str:
 
 
 @transaction.atomic
-def saved_filter_save(*, user: Any, name: str, query: str) -> SavedFilter:
+def saved_filter_save(*, user: User, name: str, query: str) -> SavedFilter:
     """Save (or overwrite) the user's filter called ``name``."""
     name = " ".join(name.split())
     if not name:
@@ -123,7 +124,7 @@ def saved_filter_save(*, user: Any, name: str, query: str) -> SavedFilter:
 
 
 @transaction.atomic
-def saved_filter_delete(*, saved: SavedFilter, actor: Any) -> None:
+def saved_filter_delete(*, saved: SavedFilter, actor: User) -> None:
     if saved.user_id != actor.pk:
         raise PermissionDenied("This filter is not yours.")
     audit_record(target=saved, verb="saved_filter_deleted", actor=actor, name=saved.name)

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from apps.fulfillment.services.sla import sla_warn_and_escalate
+
 
 @shared_task(acks_late=True)
 def fulfillment_sla_sweep() -> tuple[int, int]:
@@ -9,6 +11,4 @@ def fulfillment_sla_sweep() -> tuple[int, int]:
 
     Scheduled every minute. Two sweeps at once (a redelivered message, two beats) act on each request once.
     """
-    from apps.fulfillment.services.sla import sla_warn_and_escalate  # avoids a services<->tasks cycle
-
     return sla_warn_and_escalate()

@@ -33,6 +33,11 @@ class Child:
     process: subprocess.Popen[bytes]
 
 
+def child_env() -> dict[str, str]:
+    """The children's environment: this one with DEBUG on, since settings default to production."""
+    return {**os.environ, "DJANGO_DEBUG": "true"}
+
+
 def child_commands(addrport: str) -> list[tuple[str, list[str]]]:
     """The three processes, each started with this interpreter."""
     manage = str(settings.BASE_DIR / "manage.py")
@@ -61,7 +66,9 @@ class Command(BaseCommand):
         try:
             for name, command in child_commands(addrport):
                 # start_new_session: the terminal's Ctrl-C must not reach the children directly.
-                children.append(Child(name, subprocess.Popen(command, start_new_session=True)))
+                # Our own argv lists (manage.py runserver, celery worker/beat), never a shell or user input.
+                process = subprocess.Popen(command, start_new_session=True, env=child_env())  # noqa: S603
+                children.append(Child(name, process))
             died = self._watch(children)
         finally:
             self._stop(children)

@@ -26,18 +26,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="Seed even though DEBUG is off.")
         parser.add_argument("--requests", type=int, default=300, help="Demo requests to file the first time.")
+        parser.add_argument("--changes", type=int, default=200, help="Demo changes to open the first time.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
             raise CommandError("Refusing to load demo data with DEBUG off (production?). Use --force to insist.")
         started = time.monotonic()
-        summary = demo_seed(requests=options["requests"])
+        summary = demo_seed(requests=options["requests"], changes=options["changes"])
         elapsed = time.monotonic() - started
         world = summary.world
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready in {elapsed:.1f} s: {len(world.teams)} teams, {len(world.people)} people, "
-                f"{len(world.items)} catalog items, {summary.requests_filed} new requests."
+                f"{len(world.items)} catalog items, {summary.requests_filed} new requests, "
+                f"{summary.changes_opened} new changes."
             )
+        )
+        token = "a fresh" if summary.ci_token_rotated else "the still valid"
+        self.stdout.write(
+            f"CI token: {token} read-write token (scope: changes) of the ci-pipeline account is in "
+            f"{summary.ci_token_file} (owner-only); the ci/ scripts read it from STEWARD_TOKEN."
         )
         self.stdout.write(f"Open {settings.SITE_URL}/ and sign in.\n{demo_logins_text()}")

@@ -1,0 +1,74 @@
+"""Who may see, open, edit and approve changes (hidden -> 404, read-only -> 403)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from apps.changes.choices import EDITABLE_STATUSES
+from apps.changes.models import Change, parse_number
+from apps.changes.selectors import change_detail_queryset_for, change_queryset_for
+
+
+def team_ids(user: Any) -> frozenset[int]:
+    """Teams ``user`` acts for (memberships; a service account's owner team), read once per user object."""
+    cached = getattr(user, "_changes_team_ids", None)
+    if cached is None:
+        ids = set(user.memberships.values_list("team_id", flat=True)) if user.is_authenticated else set()
+        if getattr(user, "owner_team_id", None):
+            ids.add(user.owner_team_id)
+        cached = user._changes_team_ids = frozenset(ids)
+    return cached
+
+
+def is_staff_role(user: Any) -> bool:
+    return user.is_superuser or user.has_perm("changes.view_all_changes")
+
+
+def is_change_manager(user: Any) -> bool:
+    return user.is_superuser or user.has_perm("changes.manage_changes")
+
+
+def can_open_change(user: Any, services: Iterable[Any]) -> bool:
+    """Staff roles open changes on any service; others only on services their teams own."""
+    if is_staff_role(user):
+        return True
+    mine = team_ids(user)
+    return all(service.owner_team_id in mine for service in services)
+
+
+def owner_team_ids(change: Change) -> frozenset[int]:
+    return frozenset(service.owner_team_id for service in change.services.all())
+
+
+def can_edit_change(user: Any, change: Change) -> bool:
+    """The requester (a person), owner-team members and managers, while the change is not running or closed."""
+    if change.status not in EDITABLE_STATUSES:
+        return False
+    if change.requester_id == user.pk and not user.is_service_account:
+        return True
+    return is_change_manager(user) or not owner_team_ids(change).isdisjoint(team_ids(user))
+
+
+def can_report_outcome(user: Any, change: Change) -> bool:
+    """The requester (a pipeline's service account included), owner-team members and managers: the people who
+    deploy. Staff roles that only read every change may not write its deployment history."""
+    if change.requester_id == user.pk or is_change_manager(user):
+        return True
+    return not owner_team_ids(change).isdisjoint(team_ids(user))
+
+
+def get_change_for_user(user: Any, number: str, *, for_edit: bool = False, detail: bool = False) -> Change:
+    """The change behind ``number`` if ``user`` may see it (else 404); ``for_edit`` also needs edit rights (403)."""
+    pk = parse_number(number)
+    if pk is None:
+        raise Http404("No such change.")
+    queryset = change_detail_queryset_for(user) if detail else change_queryset_for(user)
+    change = get_object_or_404(queryset, pk=pk)
+    if for_edit and not can_edit_change(user, change):
+        raise PermissionDenied("You may read this change but not change it.")
+    return change

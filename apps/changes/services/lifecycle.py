@@ -1,0 +1,303 @@
+"""Opening, submitting, editing and moving changes: validate, write, score, route, audit."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.changes import conf
+from apps.changes.choices import EDITABLE_STATUSES, TRANSITIONS, ChangeStatus, ChangeType
+from apps.changes.exceptions import CiRunTaken, InvalidTransition
+from apps.changes.models import Change, Environment, StandardChangeTemplate
+from apps.changes.permissions import can_edit_change, can_open_change
+from apps.changes.services.approvals import change_route
+from apps.changes.services.scoring import change_score
+from apps.changes.services.state import cas_update, check_version, move
+from apps.core.services import audit_record
+
+S = ChangeStatus
+SHA = re.compile(r"^[0-9a-f]{7,64}$")
+SLUG = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+MAX_LINKS = 20
+MAX_PATH_CHARS = 500
+# Edits that change what was approved: they reset the approvals and the change is scored again.
+MATTERS = ("services", "environment", "planned_start", "planned_end", "commit_sha")
+# Edits that only feed the score (evidence, rollback plan): scored again, approvals kept.
+RESCORE = (
+    "rollback_plan",
+    "test_links",
+    "tests_passed",
+    "tests_failed",
+    "tests_skipped",
+    "diff_lines",
+    "files_changed",
+    "paths",
+)
+EDITABLE = ("title", "description", "implementation_plan", "visible_to_end_users", "public_title", *MATTERS, *RESCORE)
+
+
+@dataclass
+class ChangeData:
+    """What a person or a pipeline gives to open a change; the API serializer and the form build it."""
+
+    title: str
+    services: list[Any]
+    environment: Environment
+    type: str = ChangeType.NORMAL
+    template: StandardChangeTemplate | None = None
+    description: str = ""
+    planned_start: dt.datetime | None = None
+    planned_end: dt.datetime | None = None
+    implementation_plan: str = ""
+    rollback_plan: str = ""
+    test_links: list[str] = field(default_factory=list)
+    tests_passed: int | None = None
+    tests_failed: int | None = None
+    tests_skipped: int | None = None
+    commit_sha: str = ""
+    ci_system: str = ""
+    ci_repository: str = ""
+    ci_workflow: str = ""
+    ci_run_id: str = ""
+    ci_run_attempt: int = 1
+    ci_run_url: str = ""
+    ci_actor_login: str = ""
+    diff_lines: int | None = None
+    files_changed: int | None = None
+    paths: list[str] = field(default_factory=list)
+    visible_to_end_users: bool = False
+    public_title: str = ""
+
+
+def _apply_template(data: ChangeData) -> None:
+    template = data.template
+    if template is None:
+        if data.type == ChangeType.STANDARD:
+            raise ValidationError({"template": "A standard change is opened from a standard-change template."})
+        return
+    if not template.is_active:
+        raise ValidationError({"template": f"The template “{template.name}” is retired."})
+    data.type = ChangeType.STANDARD
+    data.services = data.services or list(template.services.all())
+    data.implementation_plan = data.implementation_plan or template.implementation_plan
+    data.rollback_plan = data.rollback_plan or template.rollback_plan
+
+
+def _window_errors(data: ChangeData, now: dt.datetime) -> dict[str, str]:
+    if data.planned_start is None and data.ci_run_id:
+        data.planned_start = now  # a pipeline deploys now: its window is now .. now + the configured minutes
+        data.planned_end = data.planned_end or now + dt.timedelta(minutes=conf.pipeline_window_minutes())
+    if data.planned_start is None:
+        return {"planned_start": "Give the planned start."}
+    if data.planned_end is None:
+        return {"planned_end": "Give the planned end."}
+    if data.planned_end <= data.planned_start:
+        return {"planned_end": "The planned end must come after the planned start."}
+    return {}
+
+
+def _ci_errors(data: ChangeData) -> dict[str, str]:
+    errors = {}
+    data.commit_sha = data.commit_sha.strip().lower()
+    if data.commit_sha and not SHA.match(data.commit_sha):
+        errors["commit_sha"] = "A commit SHA is 7 to 64 hexadecimal characters."
+    ci = (data.ci_system, data.ci_repository, data.ci_workflow, data.ci_run_id)
+    if any(ci) and not all((data.ci_system, data.ci_repository, data.ci_run_id)):
+        errors["ci_run_id"] = "A pipeline change names its CI system, repository and run id."
+    if data.ci_system and not SLUG.match(data.ci_system):
+        errors["ci_system"] = "A CI system is a short name such as github, gitlab or jenkins."
+    if data.ci_run_attempt < 1:
+        errors["ci_run_attempt"] = "The attempt counts from 1."
+    return errors
+
+
+def _content_errors(data: ChangeData) -> dict[str, str]:
+    errors = {}
+    if not data.title.strip():
+        errors["title"] = "Give the change a title."
+    if not data.services:
+        errors["services"] = "Name at least one service."
+    if len(data.paths) > conf.max_paths():
+        errors["paths"] = f"At most {conf.max_paths()} paths; send the first ones."
+    elif any(not isinstance(p, str) or len(p) > MAX_PATH_CHARS for p in data.paths):
+        errors["paths"] = f"Each path is a string of at most {MAX_PATH_CHARS} characters."
+    if len(data.test_links) > MAX_LINKS:
+        errors["test_links"] = f"At most {MAX_LINKS} test evidence links."
+    if data.visible_to_end_users and not data.public_title.strip():
+        errors["public_title"] = "A change visible to end users needs a public title."
+    return errors
+
+
+def change_validate(*, requester: Any, data: ChangeData, now: dt.datetime) -> None:
+    """Complete ``data`` (template, pipeline window) and raise ValidationError keyed by field if it is wrong."""
+    _apply_template(data)
+    errors = {**_content_errors(data), **_window_errors(data, now), **_ci_errors(data)}
+    if errors:
+        raise ValidationError(errors)
+    if not can_open_change(requester, data.services):
+        raise ValidationError({"services": "You may open changes only on services your teams own."})
+
+
+def _ci_actor(login: str) -> Any:
+    """The person a CI login names, by user name or email, where one exists."""
+    login = login.strip()
+    if not login:
+        return None
+    people = get_user_model().objects.filter(is_active=True, is_service_account=False)
+    return people.filter(Q(username__iexact=login) | Q(email__iexact=login)).order_by("pk").first()
+
+
+def _row_fields(data: ChangeData) -> dict[str, Any]:
+    values = dataclasses.asdict(data) | {"environment": data.environment, "template": data.template}
+    values.pop("services")
+    values["ci_actor"] = _ci_actor(data.ci_actor_login)
+    return values
+
+
+@transaction.atomic
+def change_create(*, requester: Any, data: ChangeData, submit: bool = True, actor: Any = None) -> Change:
+    """Open a change (draft), and unless ``submit`` is False submit it: scored, then routed for approval."""
+    change_validate(requester=requester, data=data, now=timezone.now())
+    change = Change.objects.create(requester=requester, **_row_fields(data))
+    change.services.set(data.services)
+    audit_record(
+        target=change,
+        verb="created",
+        actor=actor or requester,
+        type=change.type,
+        services=sorted(s.slug for s in data.services),
+        environment=data.environment.slug,
+        ci_run=change.ci_run_id or None,
+    )
+    if submit:
+        change_submit(change=change, actor=actor or requester)
+    return change
+
+
+def _find_ci_run(data: ChangeData) -> Change | None:
+    return Change.objects.filter(
+        ci_system=data.ci_system,
+        ci_repository=data.ci_repository,
+        ci_workflow=data.ci_workflow,
+        environment=data.environment,
+        ci_run_id=data.ci_run_id,
+        ci_run_attempt=data.ci_run_attempt,
+    ).first()
+
+
+def change_open_for_pipeline(*, requester: Any, data: ChangeData, visible: Any) -> tuple[Change, bool]:
+    """Open the change of one CI run attempt once: (change, created). A retry, even concurrent, gets the same one.
+
+    ``visible`` is the caller's queryset of changes: a run that opened a change the caller cannot see
+    raises CiRunTaken rather than revealing it.
+    """
+    existing = _find_ci_run(data) if data.ci_run_id else None
+    if existing is None:
+        try:
+            with transaction.atomic():  # a savepoint: the unique constraint may refuse the row
+                return change_create(requester=requester, data=data), True
+        except IntegrityError:
+            existing = _find_ci_run(data)
+            if existing is None:
+                raise
+    if not visible.filter(pk=existing.pk).exists():
+        raise CiRunTaken()
+    return existing, False
+
+
+def change_submit(*, change: Change, actor: Any) -> Change:
+    """Draft to assessing, scored, then routed (approved by policy or awaiting approval)."""
+    move(change, to=S.ASSESSING, actor=actor)
+    change_score(change=change, actor=actor)
+    return change_route(change=change, actor=actor)
+
+
+@transaction.atomic
+def change_transition(
+    *, change: Change, to: str, actor: Any, comment: str = "", expected_version: int | None = None
+) -> Change:
+    """Cancel or submit a change by hand (approvals and outcomes have their own services)."""
+    check_version(change, expected_version)
+    if to not in (S.CANCELLED, S.ASSESSING):
+        if to in S.values:
+            raise ValidationError(
+                {
+                    "to": "Approvals and outcomes have their own actions: here a change is only "
+                    "submitted (assessing) or cancelled."
+                }
+            )
+        raise InvalidTransition(change.status, to)
+    if to not in TRANSITIONS[change.status] or (to == S.ASSESSING and change.status != S.DRAFT):
+        raise InvalidTransition(change.status, to)
+    if not can_edit_change(actor, change):
+        raise PermissionDenied("You may not change this change.")
+    if to == S.ASSESSING:
+        return change_submit(change=change, actor=actor)
+    return move(change, to=to, actor=actor, comment=comment.strip())
+
+
+def _changed(change: Change, data: dict[str, Any]) -> list[str]:
+    changed = []
+    for name, value in data.items():
+        if name == "services":
+            if {s.pk for s in value} != {s.pk for s in change.services.all()}:
+                changed.append(name)
+        elif getattr(change, name) != value:
+            changed.append(name)
+    return changed
+
+
+def _current_data(change: Change, values: dict[str, Any]) -> ChangeData:
+    names = {f.name for f in dataclasses.fields(ChangeData)}
+    current = {name: getattr(change, name) for name in names if name not in ("services",)}
+    return ChangeData(**{**current, "services": list(change.services.all()), **values})
+
+
+@transaction.atomic
+def change_update(*, change: Change, actor: Any, expected_version: int | None = None, **values: Any) -> Change:
+    """Edit an open change. Edits that matter reset the approvals and rescore; evidence edits rescore."""
+    check_version(change, expected_version)
+    unknown = sorted(set(values) - set(EDITABLE))
+    if unknown:
+        raise ValidationError({name: "This field cannot be edited." for name in unknown})
+    if not can_edit_change(actor, change):
+        raise PermissionDenied(f"A change that is “{change.get_status_display()}” cannot be edited by you.")
+    changed = _changed(change, values)
+    if not changed:
+        return change
+    data = _current_data(change, values)
+    change_validate(requester=actor, data=data, now=timezone.now())
+    row = {name: getattr(data, name) for name in changed if name != "services"}
+    cas_update(change, **row)
+    if "services" in changed:
+        change.services.set(data.services)
+    audit_record(target=change, verb="edited", actor=actor, fields=changed)
+    return _after_edit(change, actor, changed)
+
+
+def _after_edit(change: Change, actor: Any, changed: list[str]) -> Change:
+    if change.status not in EDITABLE_STATUSES or change.status == S.DRAFT:
+        return change
+    if set(changed) & set(MATTERS) and change.status in (S.AWAITING_APPROVAL, S.APPROVED):
+        cas_update(change, approval_round=change.approval_round + 1, approved_at=None, freeze_override=False)
+        audit_record(target=change, verb="approvals_reset", actor=actor, fields=changed)
+        return change_submit_again(change=change, actor=actor)
+    if set(changed) & (set(RESCORE) | set(MATTERS)):
+        change_score(change=change, actor=actor)
+    return change
+
+
+def change_submit_again(*, change: Change, actor: Any) -> Change:
+    """Back to assessing after an edit that matters: scored and routed as if new."""
+    move(change, to=S.ASSESSING, actor=actor, comment="Edited after approval was asked: assessed again.")
+    change_score(change=change, actor=actor)
+    return change_route(change=change, actor=actor)

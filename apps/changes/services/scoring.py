@@ -1,0 +1,138 @@
+"""Scoring a change: measure its attributes, assess them with the active policy, store the decision."""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django.utils import timezone
+
+from apps.catalog.choices import Criticality
+from apps.changes import selectors
+from apps.changes.choices import Tier
+from apps.changes.models import Change, RiskPolicy
+from apps.changes.policy import Assessment, PolicySpec, RuleSpec, assess
+from apps.changes.policy.attributes import snapshot
+from apps.changes.windows import in_maintenance, window_specs
+from apps.core.services import audit_record
+
+CRITICALITY_RANK: dict[str, int] = {
+    Criticality.LOW: 0,
+    Criticality.MEDIUM: 1,
+    Criticality.HIGH: 2,
+    Criticality.CRITICAL: 3,
+}
+
+
+def policy_spec(policy: RiskPolicy) -> PolicySpec:
+    """The policy as the engine's data: score rules and required checks, in their order."""
+    rules = sorted(policy.rules.all(), key=lambda rule: (rule.position, rule.pk))
+    return PolicySpec(
+        version=policy.version,
+        rules=tuple(RuleSpec(r.name, r.expression, r.weight) for r in rules if r.kind == "score"),
+        checks=tuple(RuleSpec(r.name, r.expression) for r in rules if r.kind == "check"),
+        medium_from=policy.medium_from,
+        high_from=policy.high_from,
+    )
+
+
+def _most_critical(change: Change) -> Any:
+    services = sorted(change.services.all(), key=lambda s: (-CRITICALITY_RANK.get(s.criticality, 1), s.name))
+    return services[0] if services else None
+
+
+def _timing(change: Change) -> dict[str, int]:
+    """Weekday and hour of the planned start in the time zone of the most critical service's owner team."""
+    service = _most_critical(change)
+    zone = zoneinfo.ZoneInfo(service.owner_team.timezone if service else "UTC")
+    start = change.planned_start.astimezone(zone)
+    minutes = int((change.planned_end - change.planned_start).total_seconds() // 60)
+    return {"start_weekday": start.weekday(), "start_hour": start.hour, "duration_minutes": minutes}
+
+
+def _service_history(change: Change, service_ids: list[int]) -> dict[str, Any]:
+    rates = selectors.failure_rates(service_ids)
+    return {
+        "service_changes_30d": selectors.recent_change_count(service_ids, exclude_id=change.pk),
+        "service_failure_rate_30d": max(rates.values(), default=0.0),
+        "open_incidents": 0,  # until apps.incidents exists
+    }
+
+
+def change_attributes(change: Change) -> dict[str, Any]:
+    """The typed attribute snapshot policy rules see (apps.changes.policy.attributes documents each)."""
+    services = list(change.services.all())
+    service_ids = [service.pk for service in services]
+    top = _most_critical(change)
+    criticality = top.criticality if top else Criticality.MEDIUM
+    maintenance = in_maintenance(
+        window_specs(),
+        service_ids=service_ids,
+        environment_id=change.environment_id,
+        start=change.planned_start,
+        end=change.planned_end,
+    )
+    return snapshot(
+        {
+            "change_type": change.type,
+            "environment": change.environment.slug,
+            "is_production": change.environment.is_production,
+            "service_count": len(services),
+            "max_criticality": criticality,
+            "criticality_rank": CRITICALITY_RANK.get(criticality, 1),
+            "diff_lines": change.diff_lines,
+            "files_changed": change.files_changed,
+            "paths": change.paths,
+            "tests_passed": change.tests_passed,
+            "tests_failed": change.tests_failed,
+            "tests_skipped": change.tests_skipped,
+            "has_rollback_plan": bool(change.rollback_plan.strip()),
+            "has_test_evidence": change.has_test_evidence,
+            "in_maintenance_window": maintenance,
+            "by_pipeline": change.by_pipeline,
+            **_timing(change),
+            **_service_history(change, service_ids),
+        }
+    )
+
+
+def _no_policy(values: dict[str, Any]) -> Assessment:
+    """Without an active policy nothing can be judged safe: high, with the reason shown (fail closed)."""
+    error = {"name": "no active policy", "expression": "", "weight": 0, "contribution": 0}
+    error["error"] = "No risk policy is active; an administrator must activate one."
+    return Assessment(score=0, tier=Tier.HIGH, policy_version=0, attributes=values, rules_fired=[error])
+
+
+def change_score(*, change: Change, actor: Any = None) -> Assessment:
+    """Assess ``change`` with the active policy and store the decision with its inputs (and an audit row).
+
+    Called inside the caller's transaction (lifecycle services); writes only the scoring columns.
+    """
+    values = change_attributes(change)
+    policy = selectors.active_policy()
+    result = assess(policy_spec(policy), values) if policy else _no_policy(values)
+    fields = {
+        "risk_score": result.score,
+        "tier": result.tier,
+        "policy": policy,
+        "policy_version": result.policy_version or None,
+        "attributes": result.attributes,
+        "rules_fired": result.rules_fired,
+        "checks": result.checks,
+        "scored_at": timezone.now(),
+    }
+    Change.objects.filter(pk=change.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(change, name, value)
+    audit_record(
+        target=change,
+        verb="scored",
+        actor=actor,
+        score=result.score,
+        tier=result.tier,
+        policy_version=result.policy_version,
+        rules_fired=result.rules_fired,
+        checks=result.checks,
+        attributes=result.attributes,
+    )
+    return result

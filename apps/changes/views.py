@@ -1,0 +1,126 @@
+"""HTML views of changes: the list, the change page (why this tier, why the gate waits), opening and deciding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from apps.changes import gate, selectors, services
+from apps.changes.exceptions import InvalidTransition, StaleChange
+from apps.changes.filters import ChangeFilterSet
+from apps.changes.forms import ChangeForm, DecideForm
+from apps.changes.models import Change
+from apps.changes.permissions import can_edit_change, get_change_for_user
+from apps.changes.services.approvals import approval_blockers, approver_kind, pending_teams, who_approves
+
+PAGE_SIZE = 25
+DETAIL = "changes/change_detail.html"
+
+
+def _is_fragment(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not getattr(htmx, "boosted", False)
+
+
+def _add_errors(form: BaseForm, exc: ValidationError) -> None:
+    for name, errors in (exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}).items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def change_list(request: HttpRequest) -> HttpResponse:
+    """Changes the user may see, filtered with the API's FilterSet; newest first."""
+    filterset = ChangeFilterSet(request.GET, queryset=selectors.change_queryset_for(request.user), request=request)
+    if not filterset.is_valid():
+        return render(request, "changes/change_list.html", {"filterset": filterset, "page": None}, status=400)
+    rows = filterset.qs.prefetch_related("services")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "changes/change_list.html#results" if _is_fragment(request) else "changes/change_list.html"
+    return render(request, template, {"filterset": filterset, "page": page})
+
+
+def _approval_context(user: Any, change: Change) -> dict[str, Any]:
+    pending = pending_teams(change) if change.status == "awaiting_approval" else []
+    return {
+        "pending": [(team, who_approves(change, team)) for team in pending],
+        "blockers": approval_blockers(change) if pending else [],
+        "can_decide": any(approver_kind(user, change, team) for team in pending),
+        "approvals": selectors.change_approvals(change, current_round=False),
+    }
+
+
+def _detail_context(request: HttpRequest, change: Change, **extra: Any) -> dict[str, Any]:
+    return {
+        "change": change,
+        "gate": gate.gate_decide(change),
+        "conflicts": selectors.conflicting_changes(change),
+        "timeline": selectors.change_timeline(change),
+        "can_edit": can_edit_change(request.user, change),
+        "decide_form": DecideForm(),
+        **_approval_context(request.user, change),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def change_detail(request: HttpRequest, number: str) -> HttpResponse:
+    change = get_change_for_user(request.user, number, detail=True)
+    return render(request, DETAIL, _detail_context(request, change))
+
+
+@login_required
+@require_POST
+def change_decide(request: HttpRequest, number: str) -> HttpResponse:
+    """Approve or reject; errors come back on the page next to the form (status 200, what htmx swaps)."""
+    change = get_change_for_user(request.user, number, detail=True)
+    form = DecideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.change_decide(change=change, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except (PermissionDenied, StaleChange) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Your decision on {change.number} is recorded.")
+            return redirect(change)
+    return render(request, DETAIL, _detail_context(request, change, decide_form=form))
+
+
+@login_required
+@require_POST
+def change_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    change = get_change_for_user(request.user, number, for_edit=True)
+    try:
+        services.change_transition(change=change, to="cancelled", actor=request.user)
+    except (InvalidTransition, StaleChange) as exc:
+        messages.error(request, exc.message)
+    return redirect(change)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_create(request: HttpRequest) -> HttpResponse:
+    """Open a change; it is scored at once and routed. A refused form keeps what was typed."""
+    form = ChangeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change = services.change_create(requester=request.user, data=form.change_data())
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"{change.number} is open: tier {change.tier}, {change.get_status_display()}.")
+            return redirect(change)
+    return render(request, "changes/change_create.html", {"form": form})
