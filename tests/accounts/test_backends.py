@@ -66,7 +66,9 @@ def test_superusers_keep_djangos_answers():
     admin = UserFactory(is_superuser=True)
     loaded = ThrottledModelBackend().get_user(admin.pk)
     assert loaded.has_perm(WORK)
-    assert loaded.get_all_permissions() == {f"{p.content_type.app_label}.{p.codename}" for p in Permission.objects.all()}
+    assert loaded.get_all_permissions() == {
+        f"{p.content_type.app_label}.{p.codename}" for p in Permission.objects.all()
+    }
 
 
 def test_inactive_and_unknown_users_are_not_signed_in():

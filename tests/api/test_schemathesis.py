@@ -35,9 +35,20 @@ BUSINESS_RULES: dict[str, set[str]] = {
     # services, environment and template that exist, a window in order, a SHA, a complete CI run, the path cap,
     # URLs Django's validator accepts (stricter than the schema's "uri": host labels, schemes)
     "POST /api/v1/changes/": {
-        "services", "environment", "template", "title", "planned_start", "planned_end", "commit_sha",
-        "ci_run_id", "ci_system", "public_title", "paths", "ci_run_url", "test_links",
-    },  # fmt: skip
+        "services",
+        "environment",
+        "template",
+        "title",
+        "planned_start",
+        "planned_end",
+        "commit_sha",
+        "ci_run_id",
+        "ci_system",
+        "public_title",
+        "paths",
+        "ci_run_url",
+        "test_links",
+    },
     # services and environments that exist, a known time zone, a valid RRULE, an end after the start
     "POST /api/v1/change-windows/": {"services", "environments", "timezone", "rrule", "title", "ends_at"},
 }

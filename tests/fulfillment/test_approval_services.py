@@ -114,53 +114,6 @@ def test_unknown_decision_is_a_validation_error(manager, waiting):
         approvals.approval_decide(request=waiting(), decision="maybe", actor=manager)
 
 
-# --- Bulk -----------------------------------------------------------------------------------------------
-
-
-def test_bulk_approves_all(manager, waiting):
-    first, second = waiting(), waiting()
-
-    decided = approvals.approval_decide_bulk(requests=[first, second], decision="approve", actor=manager, comment="ok")
-
-    assert [sr.status for sr in decided] == [S.APPROVED, S.APPROVED]
-    assert ServiceRequest.objects.filter(status=S.APPROVED).count() == 2
-
-
-def test_bulk_with_mixed_permissions_refuses_everything(manager, waiting, team_item, owner):
-    mine_to_decide = waiting()
-    not_mine = waiting(item=team_item)  # the approval team decides it, not the manager
-    own = waiting(requester=manager)
-    done = ServiceRequestFactory(requester=owner, item=mine_to_decide.item, status=S.APPROVED)
-
-    with pytest.raises(approvals.BulkRefused) as refused:
-        approvals.approval_decide_bulk(
-            requests=[mine_to_decide, not_mine, own, done], missing=["SR-999999"], decision="approve", actor=manager
-        )
-
-    reasons = {r.number: r.reason for r in refused.value.refusals}
-    assert set(reasons) == {not_mine.number, own.number, done.number, "SR-999999"}
-    assert "not its approver" in reasons[not_mine.number]
-    assert "own request" in reasons[own.number]
-    assert "no longer awaiting" in reasons[done.number]
-    assert ServiceRequest.objects.filter(status=S.AWAITING_APPROVAL).count() == 3  # nothing half-done
-    assert not audit_events_for(mine_to_decide).filter(verb="status_changed").exists()
-
-
-def test_bulk_rolls_back_when_one_row_changed_meanwhile(manager, waiting):
-    first, second = waiting(), waiting()
-    ServiceRequest.objects.filter(pk=second.pk).update(version=second.version + 1)  # someone else wrote
-
-    with pytest.raises(Exception, match="changed by someone else"):
-        approvals.approval_decide_bulk(requests=[first, second], decision="reject", actor=manager)
-
-    assert ServiceRequest.objects.filter(status=S.AWAITING_APPROVAL).count() == 2
-
-
-def test_bulk_needs_a_selection(manager):
-    with pytest.raises(ValidationError):
-        approvals.approval_decide_bulk(requests=[], decision="approve", actor=manager)
-
-
 # --- Reminders --------------------------------------------------------------------------------------------
 
 

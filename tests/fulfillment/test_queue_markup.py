@@ -149,17 +149,17 @@ class FieldKinds(forms.Form):
 
 
 def squeeze(html: str) -> str:
+    """Whitespace collapsed, and Django's spelling of escaped quotes written as markupsafe's (same characters)."""
+    html = html.replace("&#x27;", "&#39;").replace("&quot;", "&#34;")
     return re.sub(r"\s+", " ", html).replace("> <", "><").strip()
 
 
 @pytest.mark.parametrize("data", [None, {"name": "far too long", "colour": "o", "tags": ["a", "c"]}])
 def test_jinja_select_writes_djangos_markup(data):
     """templates/jinja2/django/forms/widgets/select.html (options inline) against Django's own Jinja2 templates."""
-    form = FieldKinds(data)
+    ours, djangos = FieldKinds(data, renderer=JINJA_WIDGETS), FieldKinds(data, renderer=renderers.Jinja2())
     for name in ("colour", "tags"):
-        ours = form[name].as_widget(renderer=JINJA_WIDGETS)
-        djangos = form[name].as_widget(renderer=renderers.Jinja2())
-        assert ours == djangos
+        assert str(ours[name]) == str(djangos[name])
 
 
 @pytest.mark.django_db

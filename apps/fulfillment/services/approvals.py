@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,23 +22,6 @@ from apps.fulfillment.services.lifecycle import request_transition
 
 S = RequestStatus
 DECISIONS = {"approve": S.APPROVED, "reject": S.REJECTED}
-BULK_MAX = 100
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why one request of a bulk decision cannot be decided by the caller."""
-
-    number: str
-    reason: str
-
-
-class BulkRefused(Exception):
-    """A bulk decision was refused as a whole: nothing was written. ``refusals`` says which and why."""
-
-    def __init__(self, refusals: Sequence[Refusal]) -> None:
-        self.refusals = list(refusals)
-        super().__init__("; ".join(f"{r.number}: {r.reason}" for r in self.refusals))
 
 
 def decision_status(decision: str) -> str:
@@ -72,34 +53,6 @@ def approval_decide(
     """
     to = decision_status(decision)
     return request_transition(request=request, to=to, actor=actor, expected_version=expected_version, comment=comment)
-
-
-def approval_decide_bulk(
-    *, requests: Sequence[ServiceRequest], missing: Sequence[str] = (), decision: str, actor: User, comment: str = ""
-) -> list[ServiceRequest]:
-    """Decide every request of ``requests`` or none of them.
-
-    All are checked first; any refusal (or a ``missing`` number the caller cannot see) raises BulkRefused
-    and nothing is written. Then all moves run in one transaction, so a concurrent change (StaleRequest,
-    PermissionDenied) rolls every move back too.
-    """
-    decision_status(decision)
-    if not requests and not missing:
-        raise ValidationError({"numbers": "Select at least one request."})
-    if len(requests) + len(missing) > BULK_MAX:
-        raise ValidationError({"numbers": f"Decide at most {BULK_MAX} requests at once."})
-    refusals = [Refusal(number, "no such request, or not visible to you") for number in missing]
-    for sr in requests:
-        reason = approval_refusal(actor, sr, decision)
-        if reason is not None:
-            refusals.append(Refusal(sr.number, reason))
-    if refusals:
-        raise BulkRefused(refusals)
-    with transaction.atomic():
-        return [
-            approval_decide(request=sr, decision=decision, actor=actor, comment=comment, expected_version=sr.version)
-            for sr in requests
-        ]
 
 
 # --- Reminders -----------------------------------------------------------------------------------------
@@ -150,12 +103,8 @@ def _queue_reminder(sr: ServiceRequest, *, now: dt.datetime) -> list[int]:
 
 
 __all__ = [
-    "BULK_MAX",
     "DECISIONS",
-    "BulkRefused",
-    "Refusal",
     "approval_decide",
-    "approval_decide_bulk",
     "approval_refusal",
     "approvals_send_reminders",
     "decision_status",
