@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "apps.fulfillment",
     "apps.automation",
     "apps.changes",
+    "apps.knowledge",
     "apps.demo",
 ]
 
@@ -257,6 +258,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15.0,
         "options": {"expires": 12},
     },
+    "knowledge-send-review-reminders": {
+        "task": "apps.knowledge.tasks.knowledge_send_review_reminders",
+        "schedule": crontab(minute="5", hour="7", day_of_week="mon"),  # weekly; once per article and week
+        "options": {"expires": 6 * 60 * 60},
+    },
     "core-sweep-notifications": {
         "task": "apps.core.tasks.core_sweep_notifications",
         "schedule": 30.0,  # publish outbox rows still pending (a broker that was down, a lost message)
@@ -266,6 +272,13 @@ CELERY_BEAT_SCHEDULE = {
 # Every beat entry expires before its next run: the copies queued while the workers were down are discarded
 # when they arrive instead of all running back to back (tests/core/test_outbox_settings.py checks it).
 STEWARD_AUTO_CLOSE_DAYS = env.int("STEWARD_AUTO_CLOSE_DAYS", default=5)
+# Knowledge base (apps.knowledge): publishing needs a second person of the owner team unless the team's
+# ReviewPolicy says otherwise; PostgreSQL's text search configuration (language); an opened suggestion counts
+# as a deflected request when its reader files nothing for the item within this many minutes.
+STEWARD_KNOWLEDGE_REVIEW_REQUIRED = env.bool("STEWARD_KNOWLEDGE_REVIEW_REQUIRED", default=True)
+STEWARD_KNOWLEDGE_SEARCH_CONFIG = env.str("STEWARD_KNOWLEDGE_SEARCH_CONFIG", default="english")
+STEWARD_KNOWLEDGE_ABANDON_MINUTES = env.int("STEWARD_KNOWLEDGE_ABANDON_MINUTES", default=30)
+STEWARD_KNOWLEDGE_COUNT_DEFLECTION = env.bool("STEWARD_KNOWLEDGE_COUNT_DEFLECTION", default=True)
 STEWARD_AUTOMATION_ALLOWED_HOSTS = env.list("STEWARD_AUTOMATION_ALLOWED_HOSTS", default=[])
 STEWARD_AUTOMATION_SWEEP_AFTER_SECONDS = env.int("STEWARD_AUTOMATION_SWEEP_AFTER_SECONDS", default=60)
 # Hard time limit of one automation run's task (soft: up to 10 s less); an HTTP endpoint's timeout (at most 60 s)
@@ -370,6 +383,8 @@ SPECTACULAR_SETTINGS = {
         "CatalogItemStatusEnum": "apps.catalog.choices.ItemStatus",
         "RequestStatusEnum": "apps.fulfillment.choices.RequestStatus",
         "PriorityEnum": "apps.fulfillment.choices.Priority",
+        "ArticleStateEnum": "apps.knowledge.choices.ArticleState",
+        "ArticleAudienceEnum": "apps.knowledge.choices.ArticleAudience",
     },
 }
 

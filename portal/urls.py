@@ -20,6 +20,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.fulfillment.api.urls")),
     path("", include("apps.automation.api.urls")),
     path("", include("apps.changes.api.urls")),
+    path("", include("apps.knowledge.api.urls")),
 ]
 
 urlpatterns = [
@@ -30,6 +31,7 @@ urlpatterns = [
     path("approvals/", include("apps.approvals.urls")),
     path("automation/", include("apps.automation.urls")),
     path("changes/", include("apps.changes.urls")),
+    path("knowledge/", include("apps.knowledge.urls")),
     path("api/v1/", include((api_v1, "api"))),
     path("", include("apps.catalog.urls")),
 ]

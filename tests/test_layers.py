@@ -20,7 +20,8 @@ LAYERS: dict[str, set[str]] = {
     "catalog": {"core", "accounts", "automation"},
     "fulfillment": {"core", "accounts", "approvals", "automation", "catalog"},
     "changes": {"core", "accounts", "approvals", "catalog"},
-    "demo": {"core", "accounts", "approvals", "automation", "catalog", "fulfillment", "changes"},
+    "knowledge": {"core", "accounts", "catalog"},
+    "demo": {"core", "accounts", "approvals", "automation", "catalog", "fulfillment", "changes", "knowledge"},
 }
 
 

@@ -13,6 +13,7 @@ class Role(models.TextChoices):
 class TokenScope(models.TextChoices):
     REQUESTS = "requests", "Service requests and catalog"
     CHANGES = "changes", "Changes"
+    KNOWLEDGE = "knowledge", "Knowledge base"
     EVIDENCE = "evidence", "Evidence"
     ADMIN = "admin", "Administration"
 

@@ -33,6 +33,13 @@ def change_detail_queryset_for(user: Any) -> QuerySet[Change]:
     )
 
 
+def change_gate_queryset() -> QuerySet[Change]:
+    """What the gate reads of a change: its own row and its services with their owner teams (who approves);
+    nothing else is joined. Not scoped: permissions.get_change_for_gate checks visibility on the row."""
+    services = Service.objects.select_related("owner_team__manager").order_by("name")
+    return Change.objects.prefetch_related(Prefetch("services", queryset=services))
+
+
 def change_timeline(change: Change) -> QuerySet[AuditEvent]:
     """Every recorded event of the change, oldest first."""
     return audit_events_for(change)

@@ -10,16 +10,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from apps.changes import gate, selectors, services
 from apps.changes.exceptions import InvalidTransition, StaleChange
 from apps.changes.filters import ChangeFilterSet
-from apps.changes.forms import ChangeForm, DecideForm
-from apps.changes.models import Change
-from apps.changes.permissions import can_edit_change, get_change_for_user
+from apps.changes.forms import ChangeEditForm, ChangeForm, DecideForm, WindowForm
+from apps.changes.models import Change, Window
+from apps.changes.permissions import can_edit_change, get_change_for_user, is_change_manager
 from apps.changes.services.approvals import approval_blockers, approver_kind, pending_teams, who_approves
 
 PAGE_SIZE = 25
@@ -124,3 +124,67 @@ def change_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{change.number} is open: tier {change.tier}, {change.get_status_display()}.")
             return redirect(change)
     return render(request, "changes/change_create.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def change_edit(request: HttpRequest, number: str) -> HttpResponse:
+    """Edit an open change (requester, owner teams, managers). A refused form keeps what was typed; a change
+    edited by someone else since the form was loaded answers 409 and nothing is written."""
+    change = get_change_for_user(request.user, number, for_edit=True, detail=True)
+    form = ChangeEditForm(request.POST or None, user=request.user, change=change)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        version = form.cleaned_data["version"]
+        try:
+            change = services.change_update(change=change, actor=request.user, expected_version=version, **form.edits())
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except StaleChange as exc:
+            form.add_error(None, exc.message)
+            status = 409
+        else:
+            messages.success(request, f"{change.number} is saved: tier {change.tier}, {change.get_status_display()}.")
+            return redirect(change)
+    return render(request, "changes/change_edit.html", {"form": form, "change": change}, status=status)
+
+
+@login_required
+@require_GET
+def window_list(request: HttpRequest) -> HttpResponse:
+    """Freeze and maintenance windows: everyone signed in reads them (as in the API); managers edit them."""
+    windows = selectors.window_list().order_by("-is_active", "-starts_at", "-id")
+    context = {"windows": windows, "can_manage": is_change_manager(request.user)}
+    return render(request, "changes/window_list.html", context)
+
+
+def _window_form(request: HttpRequest, window: Window | None) -> HttpResponse:
+    """Create (``window`` None) or edit a window through the API's services; errors stay next to the fields."""
+    if not is_change_manager(request.user):
+        raise PermissionDenied("Only managers and administrators manage windows.")
+    initial = {"timezone": getattr(request.user, "timezone", "UTC")}  # a new window starts in the author's zone
+    form = WindowForm(request.POST or None, window=window, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if window is None:
+                window = services.window_create(actor=request.user, **form.window_values())
+            else:
+                window = services.window_update(window=window, actor=request.user, **form.window_values(window))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"The window “{window.title}” is saved.")
+            return redirect("changes:window-list")
+    return render(request, "changes/window_form.html", {"form": form, "window": window})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def window_create(request: HttpRequest) -> HttpResponse:
+    return _window_form(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def window_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _window_form(request, get_object_or_404(Window, pk=pk))

@@ -49,8 +49,24 @@ BUSINESS_RULES: dict[str, set[str]] = {
         "ci_run_url",
         "test_links",
     },
+    # an edit of an existing change: the same rules as opening one (only fields sent are checked)
+    "PATCH /api/v1/changes/{number}/": {
+        "services",
+        "environment",
+        "title",
+        "planned_start",
+        "planned_end",
+        "commit_sha",
+        "public_title",
+        "paths",
+        "test_links",
+    },
     # services and environments that exist, a known time zone, a valid RRULE, an end after the start
     "POST /api/v1/change-windows/": {"services", "environments", "timezone", "rrule", "title", "ends_at"},
+    # a service, tag or team that exists (the HTML knowledge filters say the same)
+    "GET /api/v1/articles/": {"service", "tag", "owner_team"},
+    # teams, services and items that exist, one of the caller's teams, a title with a letter, teams for "teams"
+    "POST /api/v1/articles/": {"owner_team", "services", "items", "audience_teams", "title"},
 }
 # What positive_data_acceptance accepts besides 2xx and 3xx (its defaults).
 ACCEPTED = {401, 403, 404, 409, 429}
@@ -75,7 +91,7 @@ def api_key(transactional_db) -> str:
     CatalogItemFactory(slug="laptop", fulfilling_team=team)
     user = UserFactory(username="api-admin", is_superuser=True, is_staff=True, member_of=[team])
     _, key = token_create(
-        user=user, name="schemathesis", scopes=["requests", "changes", "evidence", "admin"], access="write"
+        user=user, name="schemathesis", scopes=["requests", "changes", "evidence", "admin", "knowledge"], access="write"
     )
     return key
 

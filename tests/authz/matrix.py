@@ -108,8 +108,31 @@ MATRIX: dict[str, dict[str, str]] = {
     "changes:change-create":             {"GET":    "login 200  200  200  200  200  200",
                                           "POST":   "login 302  302  302  302  302  302"},
     "changes:change-detail":             {"GET":    "login 200  404  200  200  200  200"},
+    "changes:change-edit":               {"GET":    "login 200  404  403  200  200  200",
+                                          "POST":   "login 302  404  403  302  302  302"},
     "changes:change-decide":             {"POST":   "login 200x 404  200x 302  200x 200x"},
     "changes:change-cancel":             {"POST":   "login 302  404  403  302  302  302"},
+    # Windows: everyone signed in reads them (as in the API); managers and administrators create and edit.
+    "changes:window-list":               {"GET":    "login 200  200  200  200  200  200"},
+    "changes:window-create":             {"GET":    "login 403  403  403  403  200  200",
+                                          "POST":   "login 403  403  403  403  302  302"},
+    "changes:window-edit":               {"GET":    "login 403  403  403  403  200  200",
+                                          "POST":   "login 403  403  403  403  302  302"},
+    # --- Knowledge (HTML): ``article`` is the desk's published article (agent writes it), ``draft`` the platform's ---
+    "knowledge:article-list":            {"GET":    "login 200  200  200  200  200  200"},
+    "knowledge:article-create":          {"GET":    "login 403  403  200  200  200  200",
+                                          "POST":   "login 403  403  302  200  200  302"},
+    "knowledge:article-needs-review":    {"GET":    "login 200  200  200  200  200  200"},
+    "knowledge:article-suggest":         {"GET":    "login 200  200  200  200  200  200"},
+    "knowledge:article-report":          {"GET":    "login 403  403  200  200  200  200"},
+    "knowledge:article-detail":          {"GET":    "login 200  200  200  200  200  200"},
+    "knowledge:article-detail@draft":    {"GET":    "login 404  404  404  200  404  200"},
+    "knowledge:article-edit":            {"GET":    "login 403  403  200  403  403  200",
+                                          "POST":   "login 403  403  302  403  403  302"},
+    "knowledge:article-transition":      {"POST":   "login 403  403  302  403  403  302"},
+    "knowledge:article-history":         {"GET":    "login 403  403  200  403  403  200"},
+    "knowledge:article-restore":         {"POST":   "login 403  403  302  403  403  302"},
+    "knowledge:article-feedback":        {"POST":   "login 302  302  302  302  302  302"},
     # --- Django admin: the index and one changelist per registered model; staff only ----------------------
     "admin:index":                       {"GET":    "login login login login login login 200"},
     "admin:auth_group_changelist":       {"GET":    "login login login login login login 200"},
@@ -135,6 +158,12 @@ MATRIX: dict[str, dict[str, str]] = {
     "admin:changes_window_changelist":   {"GET":    "login login login login login login 200"},
     "admin:changes_change_changelist":   {"GET":    "login login login login login login 200"},
     "admin:changes_reviewtask_changelist": {"GET":  "login login login login login login 200"},
+    "admin:knowledge_article_changelist": {"GET":   "login login login login login login 200"},
+    "admin:knowledge_reviewpolicy_changelist": {"GET": "login login login login login login 200"},
+    "admin:knowledge_tag_changelist":    {"GET":    "login login login login login login 200"},
+    "admin:knowledge_revision_changelist": {"GET":  "login login login login login login 200"},
+    "admin:knowledge_feedback_changelist": {"GET":  "login login login login login login 200"},
+    "admin:knowledge_articleslug_changelist": {"GET": "login login login login login login 200"},
     # --- API ----------------------------------------------------------------------------------------------
     "api:schema":                        {"GET":    "401   200  200  200  200  200  200"},
     "api:docs":                          {"GET":    "login 200  200  200  200  200  200"},
@@ -167,13 +196,22 @@ MATRIX: dict[str, dict[str, str]] = {
     "api:automationrun-detail":          {"GET":    "401   200  404  200  404  404  200"},
     "api:change-list":                   {"GET":    "401   200  200  200  200  200  200",
                                           "POST":   "401   201  201  201  201  201  201"},
-    "api:change-detail":                 {"GET":    "401   200  404  200  200  200  200"},
+    "api:change-detail":                 {"GET":    "401   200  404  200  200  200  200",
+                                          "PATCH":  "401   200  404  403  200  200  200"},
     "api:change-gate":                   {"GET":    "401   200  404  200  200  200  200"},
     "api:change-outcome":                {"POST":   "401   200  404  403  200  200  200"},
     "api:change-decide":                 {"POST":   "401   403  404  403  200  403  403"},
     "api:change-transition":             {"POST":   "401   200  404  403  200  200  200"},
     "api:changewindow-list":             {"GET":    "401   200  200  200  200  200  200",
                                           "POST":   "401   403  403  403  403  201  201"},
+    "api:article-list":                  {"GET":    "401   200  200  200  200  200  200",
+                                          "POST":   "401   403  403  201  400  400  201"},
+    "api:article-detail":                {"GET":    "401   200  200  200  200  200  200",
+                                          "PATCH":  "401   403  403  200  403  403  200"},
+    "api:article-detail@draft":          {"GET":    "401   404  404  404  200  404  200"},
+    "api:article-revisions":             {"GET":    "401   403  403  200  403  403  200"},
+    "api:article-transition":            {"POST":   "401   403  403  200  403  403  200"},
+    "api:article-feedback":              {"POST":   "401   201  201  201  201  201  201"},
 }
 # fmt: on
 
@@ -219,10 +257,12 @@ KWARGS: dict[str, dict[str, str]] = {
     "api:approval-decide": {"number": "approval.number"},
     "api:approval-provider-decide": {"provider": "=fulfillment.request", "key": "approval.number"},
     "api:automationrun-detail": {"pk": "run.pk"},
+    "changes:window-edit": {"pk": "window.pk"},
     **{
         name: {"number": "change.number"}
         for name in (
             "changes:change-detail",
+            "changes:change-edit",
             "changes:change-decide",
             "changes:change-cancel",
             "api:change-detail",
@@ -232,8 +272,24 @@ KWARGS: dict[str, dict[str, str]] = {
             "api:change-transition",
         )
     },
+    **{
+        name: {"slug": "article.slug"}
+        for name in (
+            "knowledge:article-detail",
+            "knowledge:article-edit",
+            "knowledge:article-transition",
+            "knowledge:article-history",
+            "knowledge:article-feedback",
+            "api:article-detail",
+            "api:article-revisions",
+            "api:article-transition",
+            "api:article-feedback",
+        )
+    },
+    "knowledge:article-restore": {"slug": "article.slug", "number": "=1"},
 }
 VARIANTS: dict[str, dict[str, str]] = {
+    "draft": {"slug": "draft_article.slug"},  # a draft of the platform team: hidden from everyone else
     "approval": {"number": "approval.number"},  # awaiting the requester's manager's approval
     "restricted": {"slug": "restricted.slug", "item_slug": "restricted.slug"},  # audience: the platform team
     # The medium change on a platform service: a platform member (agent2) approves it in the approvals inbox.
@@ -250,6 +306,17 @@ def _soon(hours: int = 1) -> str:
 def _local(hours: int) -> str:
     """A datetime-local form value, in the current time zone as the HTML form reads it."""
     return timezone.localtime(timezone.now() + dt.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _window_form() -> dict[str, Any]:
+    return {
+        "kind": "maintenance",
+        "title": "Matrix window",
+        "all_services": "on",
+        "timezone": "UTC",
+        "starts_at": _local(hours=1),
+        "ends_at": _local(hours=2),
+    }
 
 
 def _upload(world: Any) -> dict[str, Any]:
@@ -295,7 +362,17 @@ BODIES: dict[str, Body] = {
         "planned_start": _local(hours=1),
         "planned_end": _local(hours=2),
     },
+    "changes:change-edit": lambda w: {
+        "title": "Matrix change, edited",
+        "services": "m-platform-svc",
+        "environment": "m-staging",
+        "planned_start": timezone.localtime(w.lookup("change.planned_start")).strftime("%Y-%m-%dT%H:%M"),
+        "planned_end": timezone.localtime(w.lookup("change.planned_end")).strftime("%Y-%m-%dT%H:%M"),
+        "version": w.lookup("change.version"),
+    },
     "changes:change-decide": lambda w: {"decision": "approved", "comment": "Fine"},
+    "changes:window-create": lambda w: _window_form(),
+    "changes:window-edit": lambda w: _window_form(),
     "api:change-list": lambda w: {
         "title": "Matrix change",
         "services": ["m-product-svc"],
@@ -303,7 +380,22 @@ BODIES: dict[str, Body] = {
         "planned_start": _soon(),
         "planned_end": _soon(hours=2),
     },
+    "api:change-detail": lambda w: {"title": "Matrix change, edited"},
     "api:change-outcome": lambda w: {"outcome": "started"},
+    "knowledge:article-create": lambda w: {"title": "Matrix new", "owner_team": "service-desk", "audience": "everyone"},
+    "knowledge:article-edit": lambda w: {
+        "title": "Matrix article",
+        "owner_team": "service-desk",
+        "audience": "everyone",
+        "body_md": "Edited",
+        "version": w.lookup("article.version"),
+    },
+    "knowledge:article-transition": lambda w: {"to": "retired"},
+    "knowledge:article-feedback": lambda w: {"helped": "yes"},
+    "api:article-list": lambda w: {"title": "Matrix new", "owner_team": "service-desk"},
+    "api:article-detail": lambda w: {"summary": "From the matrix"},
+    "api:article-transition": lambda w: {"to": "retired"},
+    "api:article-feedback": lambda w: {"helped": True},
     "api:change-decide": lambda w: {"decision": "approve", "comment": "Fine"},
     "api:change-transition": lambda w: {"to": "cancelled"},
     "api:changewindow-list": lambda w: {

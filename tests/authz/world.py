@@ -20,7 +20,7 @@ from django.utils import timezone
 from apps.accounts.services import token_create
 from apps.automation.models import AutomationRun
 from apps.changes.choices import ChangeStatus, Tier
-from apps.changes.models import Change, Environment
+from apps.changes.models import Change, Environment, Window
 from apps.fulfillment.choices import RequestStatus
 from apps.fulfillment.models import Attachment, CannedReply, SavedFilter
 from tests.factories import CatalogItemFactory, CategoryFactory, ServiceFactory, TeamFactory, UserFactory
@@ -31,7 +31,7 @@ ROLES = ("anon", "requester", "other", "agent", "agent2", "manager", "admin")
 
 JOIN_FORM = {"fields": [{"name": "team", "label": "Team", "type": "team", "required": True, "joinable_only": True}]}
 #: Scopes of the matrix's tokens: every API the matrix requests.
-SCOPES = ["requests", "changes"]
+SCOPES = ["requests", "changes", "knowledge"]
 REASON_FORM = {"fields": [{"name": "reason", "label": "Reason", "type": "text", "required": True}]}
 
 
@@ -135,7 +135,7 @@ def _desk_things(world: World) -> None:
 
 def _changes(world: World) -> None:
     """A medium change on a platform service, requested by ``requester``, awaiting a platform member's approval;
-    a product service the requester's team may open changes on (the create rows' body)."""
+    a product service the requester's team may open changes on (the create rows' body); a maintenance window."""
     platform, product = world.objects["platform"], world.objects["product"]
     staging = Environment.objects.create(name="Matrix staging", slug="m-staging")
     platform_service = ServiceFactory(slug="m-platform-svc", name="Matrix platform service", owner_team=platform)
@@ -153,6 +153,27 @@ def _changes(world: World) -> None:
     )
     change.services.set([platform_service])
     world.objects["change"] = change
+    world.objects["window"] = Window.objects.create(  # far ahead: it must not freeze the change above
+        kind="maintenance",
+        title="Matrix maintenance",
+        all_services=True,
+        starts_at=now + dt.timedelta(days=30),
+        ends_at=now + dt.timedelta(days=30, hours=2),
+    )
+
+
+def _knowledge(world: World) -> None:
+    """A published article of the service desk (``agent`` writes it) and a draft of the platform team (hidden
+    from everyone but its team and the admin)."""
+    from apps.knowledge.services import ArticleData, article_create, article_transition
+
+    agent, agent2, admin = world.users["agent"], world.users["agent2"], world.users["admin"]
+    article = article_create(actor=agent, data=ArticleData(title="Matrix article", owner_team=world.objects["desk"]))
+    article = article_transition(article=article, to="in_review", actor=agent)
+    world.objects["article"] = article_transition(article=article, to="published", actor=admin)
+    world.objects["draft_article"] = article_create(
+        actor=agent2, data=ArticleData(title="Matrix draft", owner_team=world.objects["platform"])
+    )
 
 
 def _credentials(world: World) -> None:
@@ -175,5 +196,6 @@ def build_world() -> World:
     _requests(world)
     _desk_things(world)
     _changes(world)
+    _knowledge(world)
     _credentials(world)
     return world

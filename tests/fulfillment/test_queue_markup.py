@@ -181,3 +181,27 @@ def _query(data: dict) -> QueryDict:
     query = QueryDict(mutable=True)
     query.update(data)
     return query
+
+
+@pytest.mark.django_db
+def test_cached_filter_markup_is_each_viewers_own(client_for, agent, desk_team, item, owner):
+    """views.queue.filters_html keeps the filters' markup by query, item choices and language: a second agent
+    with other item choices gets their own, and asking again gives the same markup (values still escaped)."""
+    from apps.catalog.choices import Audience
+
+    hidden = CatalogItemFactory(slug="desk-only", name="Desk only", audience=Audience.TEAMS)
+    hidden.audience_teams.add(desk_team)
+    other_agent = UserFactory(username="agent-elsewhere", roles=["Agents"])
+    ServiceRequestFactory(requester=owner, item=item)
+
+    first = client_for(agent).get(QUEUE, {"q": PAYLOAD}).content.decode()
+    again = client_for(agent).get(QUEUE, {"q": PAYLOAD}).content.decode()
+    elsewhere = client_for(other_agent).get(QUEUE, {"q": PAYLOAD}).content.decode()
+
+    def filters(html: str) -> str:
+        return html[html.index('<form id="queue-filters"') : html.index("</form>", html.index('id="queue-filters"'))]
+
+    assert filters(first) == filters(again)
+    assert '<option value="desk-only">Desk only</option>' in filters(first)
+    assert "desk-only" not in filters(elsewhere)
+    assert "<script>alert(1)" not in again and "&lt;script&gt;alert(1)" in filters(again)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from apps.catalog.models import Service
@@ -14,31 +12,10 @@ from apps.changes import conf
 from apps.changes.choices import ChangeType, GateDecision, Outcome, Tier, WindowKind
 from apps.changes.models import Change, ChangeApproval, Environment, StandardChangeTemplate, Window
 from apps.changes.services import ChangeData
+from apps.core.api.serializers import StrictSerializer
 
 Slug = serializers.SlugRelatedField[Any]
 NO_NUL = "Null characters are not allowed."
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, so a typo never passes silently."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            unknown = sorted(str(key) for key in data if key not in self.fields)
-            if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
-        return super().to_internal_value(data)
-
-
-class StrictSerializerSchema(OpenApiSerializerExtension):
-    """StrictSerializer refuses unknown fields; ``additionalProperties: false`` tells clients so."""
-
-    target_class = StrictSerializer
-    match_subclasses = True
-
-    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
-        schema = auto_schema._map_basic_serializer(self.target, direction)
-        return {**schema, "additionalProperties": False}
 
 
 class Text(serializers.CharField):
@@ -63,7 +40,22 @@ def _slugs(queryset: Any, values: list[str], what: str) -> list[Any]:
     return [found[value] for value in dict.fromkeys(values)]
 
 
-class ChangeCreateSerializer(StrictSerializer):
+class ChangeInputSerializer(StrictSerializer):
+    """Checks shared by opening and editing a change: slugs that exist, the path cap."""
+
+    def validate_services(self, value: list[str]) -> list[Service]:
+        return _slugs(Service.objects.visible_to(self.context["request"].user), value, "service")
+
+    def validate_environment(self, value: str) -> Environment:
+        return _slugs(Environment.objects.all(), [value], "environment")[0]
+
+    def validate_paths(self, value: list[str]) -> list[str]:
+        if len(value) > conf.max_paths():
+            raise serializers.ValidationError(f"At most {conf.max_paths()} paths; send the first ones.")
+        return value
+
+
+class ChangeCreateSerializer(ChangeInputSerializer):
     """Opening a change. A pipeline sends the ci_* fields: the run (system, repository, workflow, environment,
     run id, attempt) is the idempotency key, and its window starts now unless planned_start is given."""
 
@@ -95,24 +87,36 @@ class ChangeCreateSerializer(StrictSerializer):
     visible_to_end_users = serializers.BooleanField(default=False)
     public_title = Text(max_length=200, required=False, allow_blank=True, default="")
 
-    def validate_services(self, value: list[str]) -> list[Service]:
-        return _slugs(Service.objects.visible_to(self.context["request"].user), value, "service")
-
-    def validate_environment(self, value: str) -> Environment:
-        return _slugs(Environment.objects.all(), [value], "environment")[0]
-
     def validate_template(self, value: str) -> StandardChangeTemplate:
         return _slugs(StandardChangeTemplate.objects.filter(is_active=True), [value], "template")[0]
-
-    def validate_paths(self, value: list[str]) -> list[str]:
-        if len(value) > conf.max_paths():
-            raise serializers.ValidationError(f"At most {conf.max_paths()} paths; send the first ones.")
-        return value
 
     def to_change_data(self) -> ChangeData:
         data = dict(self.validated_data)
         data["ci_actor_login"] = data.pop("ci_actor", "")
         return ChangeData(**data)
+
+
+class ChangeUpdateSerializer(ChangeInputSerializer):
+    """Editing an open change: only the fields sent are written (apps.changes.services.change_update)."""
+
+    title = Text(max_length=200, required=False)
+    description = Text(required=False, allow_blank=True, max_length=20_000)
+    services = serializers.ListField(child=Text(max_length=100), min_length=1, max_length=20, required=False)
+    environment = Text(max_length=60, required=False, help_text="Slug of the environment, e.g. production.")
+    planned_start = serializers.DateTimeField(required=False)
+    planned_end = serializers.DateTimeField(required=False)
+    implementation_plan = Text(required=False, allow_blank=True, max_length=20_000)
+    rollback_plan = Text(required=False, allow_blank=True, max_length=20_000)
+    test_links = serializers.ListField(child=serializers.URLField(max_length=500), max_length=20, required=False)
+    tests_passed = serializers.IntegerField(min_value=0, max_value=10**9, required=False, allow_null=True)
+    tests_failed = serializers.IntegerField(min_value=0, max_value=10**9, required=False, allow_null=True)
+    tests_skipped = serializers.IntegerField(min_value=0, max_value=10**9, required=False, allow_null=True)
+    commit_sha = Text(max_length=64, required=False, allow_blank=True)
+    diff_lines = serializers.IntegerField(min_value=0, max_value=10**9, required=False, allow_null=True)
+    files_changed = serializers.IntegerField(min_value=0, max_value=10**9, required=False, allow_null=True)
+    paths = serializers.ListField(child=Text(max_length=500), required=False)
+    visible_to_end_users = serializers.BooleanField(required=False)
+    public_title = Text(max_length=200, required=False, allow_blank=True)
 
 
 class ApprovalSerializer(serializers.ModelSerializer):

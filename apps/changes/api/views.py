@@ -22,10 +22,11 @@ from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasScope
 from apps.changes import gate, selectors, services
-from apps.changes.api.pagination import ORDERING, ChangeCursorPagination
+from apps.changes.api.pagination import ChangeCursorPagination
 from apps.changes.api.serializers import (
     ChangeCreateSerializer,
     ChangeSerializer,
+    ChangeUpdateSerializer,
     DecideSerializer,
     GateSerializer,
     OutcomeSerializer,
@@ -37,7 +38,8 @@ from apps.changes.choices import Decision, GateDecision
 from apps.changes.exceptions import CiRunTaken, InvalidTransition, StaleChange
 from apps.changes.filters import ChangeApiFilterSet
 from apps.changes.models import Change, Window
-from apps.changes.permissions import can_report_outcome, get_change_for_user, is_change_manager
+from apps.changes.permissions import can_report_outcome, get_change_for_gate, get_change_for_user, is_change_manager
+from apps.core.api.etag import IF_MATCH, expected_version, with_etag
 from apps.core.api.exceptions import Conflict
 from apps.core.api.throttling import UserRateThrottle
 
@@ -51,6 +53,7 @@ ERRORS = {
         OpenApiTypes.OBJECT, description="No such change, or hidden from the caller; on lists, an invalid cursor."
     ),
     409: OpenApiResponse(OpenApiTypes.OBJECT, description="The change moved on since it was read."),
+    412: OpenApiResponse(OpenApiTypes.OBJECT, description="If-Match is not a version ETag."),
 }
 NUMBER = OpenApiParameter(
     "number", OpenApiTypes.STR, OpenApiParameter.PATH, description="e.g. CHG-000123", pattern=r"^CHG-[0-9]{6,18}$"
@@ -67,9 +70,7 @@ def _field_errors(exc: DjangoValidationError) -> dict[str, Any]:
 
 
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[ORDERING], responses={200: ChangeSerializer(many=True), **_errors(400, 401, 403, 404)}
-    ),
+    list=extend_schema(responses={200: ChangeSerializer(many=True), **_errors(400, 401, 403, 404)}),
     retrieve=extend_schema(parameters=[NUMBER], responses={200: ChangeSerializer, **_errors(401, 403, 404)}),
 )
 class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -81,6 +82,7 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     pagination_class = ChangeCursorPagination
     lookup_field = "number"
     lookup_value_regex = "[^/]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Change]:
         return selectors.change_detail_queryset_for(self.request.user)
@@ -93,8 +95,35 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def _answer(self, change: Change, code: int = status.HTTP_200_OK) -> Response:
         change = get_change_for_user(self.request.user, change.number, detail=True)
         response = Response(ChangeSerializer(change, context=self.get_serializer_context()).data, status=code)
-        response["ETag"] = f'"{change.version}"'
-        return response
+        return with_etag(response, change.version)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        change = self.get_object()
+        return with_etag(Response(self.get_serializer(change).data), change.version)
+
+    @extend_schema(
+        request=ChangeUpdateSerializer,
+        parameters=[NUMBER, IF_MATCH],
+        responses={200: ChangeSerializer, **_errors(400, 401, 403, 404, 409, 412)},
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Edit an open change (the requester, owner-team members, managers; not once in progress or closed).
+
+        Only the fields sent are written. Services, environment, window or commit SHA withdraw the approvals: the
+        change is scored and routed again. If-Match is optional: with it, the edit happens only while the change
+        is at that version (else 409); without it the last write wins, per field.
+        """
+        change = self.get_object()
+        version = expected_version(request)
+        data = ChangeUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        try:
+            services.change_update(change=change, actor=request.user, expected_version=version, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(_field_errors(exc)) from exc
+        except StaleChange as exc:
+            raise Conflict(exc.message) from exc
+        return self._answer(change)
 
     @extend_schema(
         request=ChangeCreateSerializer,
@@ -121,7 +150,8 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["get"], throttle_classes=[GateRateThrottle, UserRateThrottle], filterset_class=None)
     def gate(self, request: Request, number: str | None = None) -> Response:
         """go, wait or no-go for deploying now, with the reasons; ``Retry-After`` on wait."""
-        change = self.get_object()
+        change = get_change_for_gate(request.user, self.kwargs["number"])  # polled: the leanest lookup
+        self.check_object_permissions(request, change)
         try:
             answer = gate.gate_decide(change)
         except Exception:  # fail closed: whatever went wrong, the pipeline waits and a person can look

@@ -11,7 +11,7 @@ from apps.changes.services.lifecycle import (
 )
 from apps.changes.services.notify import change_notify_approvers
 from apps.changes.services.outcome import change_gate_went, change_record_outcome
-from apps.changes.services.policies import policy_rule_save, window_create
+from apps.changes.services.policies import policy_rule_save, window_create, window_update
 from apps.changes.services.scoring import change_attributes, change_score
 
 __all__ = [
@@ -30,4 +30,5 @@ __all__ = [
     "change_update",
     "policy_rule_save",
     "window_create",
+    "window_update",
 ]

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.changes import conf
-from apps.changes.choices import EDITABLE_STATUSES, TRANSITIONS, ChangeStatus, ChangeType
+from apps.changes.choices import EDITABLE_STATUSES, TIER_RANK, TRANSITIONS, ChangeStatus, ChangeType, Tier
 from apps.changes.exceptions import CiRunTaken, InvalidTransition
 from apps.changes.models import Change, Environment, StandardChangeTemplate
 from apps.changes.permissions import can_edit_change, can_open_change
@@ -137,13 +137,17 @@ def _content_errors(data: ChangeData) -> dict[str, str]:
     return errors
 
 
-def change_validate(*, requester: Any, data: ChangeData, now: dt.datetime) -> None:
-    """Complete ``data`` (template, pipeline window) and raise ValidationError keyed by field if it is wrong."""
+def change_validate(*, requester: Any, data: ChangeData, now: dt.datetime, new_services: Any = None) -> None:
+    """Complete ``data`` (template, pipeline window) and raise ValidationError keyed by field if it is wrong.
+
+    ``requester`` must be allowed to open changes on ``new_services`` (all of ``data.services`` when None): an
+    edit checks only the services it adds, so a requester may still edit a change others added services to.
+    """
     _apply_template(data)
     errors = {**_content_errors(data), **_window_errors(data, now), **_ci_errors(data)}
     if errors:
         raise ValidationError(errors)
-    if not can_open_change(requester, data.services):
+    if not can_open_change(requester, data.services if new_services is None else new_services):
         raise ValidationError({"services": "You may open changes only on services your teams own."})
 
 
@@ -264,7 +268,12 @@ def _current_data(change: Change, values: dict[str, Any]) -> ChangeData:
 
 @transaction.atomic
 def change_update(*, change: Change, actor: Any, expected_version: int | None = None, **values: Any) -> Change:
-    """Edit an open change. Edits that matter reset the approvals and rescore; evidence edits rescore."""
+    """Edit an open change; only the fields given are written (last write wins per field without a version).
+
+    Edits that matter (MATTERS) reset the approvals and route again; evidence edits (RESCORE) rescore, and a
+    rescore that moves the tier of a change awaiting approval, or raises that of an approved one, routes again.
+    """
+    change = Change.objects.select_for_update().get(pk=change.pk)  # concurrent edits queue up here
     check_version(change, expected_version)
     unknown = sorted(set(values) - set(EDITABLE))
     if unknown:
@@ -275,7 +284,8 @@ def change_update(*, change: Change, actor: Any, expected_version: int | None = 
     if not changed:
         return change
     data = _current_data(change, values)
-    change_validate(requester=actor, data=data, now=timezone.now())
+    added = [s for s in data.services if s.pk not in {old.pk for old in change.services.all()}]
+    change_validate(requester=actor, data=data, now=timezone.now(), new_services=added)
     row = {name: getattr(data, name) for name in changed if name != "services"}
     cas_update(change, **row)
     if "services" in changed:
@@ -287,17 +297,35 @@ def change_update(*, change: Change, actor: Any, expected_version: int | None = 
 def _after_edit(change: Change, actor: Any, changed: list[str]) -> Change:
     if change.status not in EDITABLE_STATUSES or change.status == S.DRAFT:
         return change
-    if set(changed) & set(MATTERS) and change.status in (S.AWAITING_APPROVAL, S.APPROVED):
-        cas_update(change, approval_round=change.approval_round + 1, approved_at=None, freeze_override=False)
-        audit_record(target=change, verb="approvals_reset", actor=actor, fields=changed)
-        return change_submit_again(change=change, actor=actor)
+    routed = change.status in (S.AWAITING_APPROVAL, S.APPROVED)
+    if set(changed) & set(MATTERS) and routed:
+        return _route_again(change, actor, changed, rescore=True)
     if set(changed) & (set(RESCORE) | set(MATTERS)):
+        before = change.tier
         change_score(change=change, actor=actor)
+        if routed and _tier_needs_routing(change.status, before, change.tier):
+            return _route_again(change, actor, changed, rescore=False)
     return change
 
 
-def change_submit_again(*, change: Change, actor: Any) -> Change:
-    """Back to assessing after an edit that matters: scored and routed as if new."""
+def _tier_needs_routing(status: str, before: str, after: str) -> bool:
+    """Approvers differ per tier: a pending change follows its new tier; an approved one is re-approved only when
+    its risk rose (a change approved as low must not deploy as high on that approval)."""
+    if status == S.AWAITING_APPROVAL:
+        return before != after
+    return _rank(after) > _rank(before)
+
+
+def _rank(tier: str) -> int:
+    """A tier's rank; an unscored change counts as high (fail closed)."""
+    return TIER_RANK[Tier(tier)] if tier in Tier.values else TIER_RANK[Tier.HIGH]
+
+
+def _route_again(change: Change, actor: Any, changed: list[str], *, rescore: bool) -> Change:
+    """A new approval round: the earlier approvals no longer count; assessed (and scored) and routed as if new."""
+    cas_update(change, approval_round=change.approval_round + 1, approved_at=None, freeze_override=False)
+    audit_record(target=change, verb="approvals_reset", actor=actor, fields=changed)
     move(change, to=S.ASSESSING, actor=actor, comment="Edited after approval was asked: assessed again.")
-    change_score(change=change, actor=actor)
+    if rescore:
+        change_score(change=change, actor=actor)
     return change_route(change=change, actor=actor)

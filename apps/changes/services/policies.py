@@ -51,6 +51,32 @@ def policy_rule_save(
     return rule
 
 
+def _window_clean(values: dict[str, Any]) -> dict[str, Any]:
+    """The window's fields checked (ValidationError keyed by field) and normalised: title trimmed, RRULE bare."""
+    errors: dict[str, Any] = {}
+    if values["kind"] not in WindowKind.values:
+        errors["kind"] = f"Choose one of: {', '.join(WindowKind.values)}."
+    if not values["title"].strip():
+        errors["title"] = "Give the window a title."
+    if values["ends_at"] <= values["starts_at"]:
+        errors["ends_at"] = "The end must come after the start."
+    if not values["all_services"] and not values["services"]:
+        errors["services"] = "Choose services, or apply the window to all services."
+    try:
+        validate_timezone(values["timezone"])
+        values["rrule"] = rrule_check(values["rrule"])
+    except ValidationError as exc:
+        errors.update(exc.error_dict if hasattr(exc, "error_dict") else {"timezone": exc.messages})
+    if errors:
+        raise ValidationError(errors)
+    return {**values, "title": values["title"].strip()}
+
+
+def _check_manager(actor: Any, verb: str) -> None:
+    if actor is not None and not is_change_manager(actor):
+        raise PermissionDenied(f"Only managers and administrators {verb} windows.")
+
+
 @transaction.atomic
 def window_create(
     *,
@@ -67,36 +93,48 @@ def window_create(
     all_services: bool = False,
 ) -> Window:
     """A freeze or maintenance window (managers and administrators); ValidationError keyed by field."""
-    if actor is not None and not is_change_manager(actor):
-        raise PermissionDenied("Only managers and administrators create windows.")
-    errors: dict[str, Any] = {}
-    if kind not in WindowKind.values:
-        errors["kind"] = f"Choose one of: {', '.join(WindowKind.values)}."
-    if not title.strip():
-        errors["title"] = "Give the window a title."
-    if ends_at <= starts_at:
-        errors["ends_at"] = "The end must come after the start."
-    if not all_services and not services:
-        errors["services"] = "Choose services, or apply the window to all services."
-    try:
-        validate_timezone(timezone)
-        rrule = rrule_check(rrule)
-    except ValidationError as exc:
-        errors.update(exc.error_dict if hasattr(exc, "error_dict") else {"timezone": exc.messages})
-    if errors:
-        raise ValidationError(errors)
-    window = Window.objects.create(
-        kind=kind,
-        title=title.strip(),
-        reason=reason,
-        all_services=all_services,
-        timezone=timezone,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        rrule=rrule,
-        created_by=actor,
-    )
-    window.services.set(services or [])
+    _check_manager(actor, "create")
+    values = _window_clean(
+        {
+            "kind": kind, "title": title, "starts_at": starts_at, "ends_at": ends_at, "timezone": timezone,
+            "reason": reason, "rrule": rrule, "services": services or [], "all_services": all_services,
+        }
+    )  # fmt: skip
+    services = values.pop("services")
+    window = Window.objects.create(**values, created_by=actor)
+    window.services.set(services)
     window.environments.set(environments or [])
-    audit_record(target=window, verb="created", actor=actor, kind=kind, title=window.title, rrule=rrule)
+    audit_record(target=window, verb="created", actor=actor, kind=kind, title=window.title, rrule=window.rrule)
+    return window
+
+
+WINDOW_FIELDS = ("kind", "title", "reason", "all_services", "timezone", "starts_at", "ends_at", "rrule", "is_active")
+
+
+@transaction.atomic
+def window_update(*, window: Window, actor: Any, **values: Any) -> Window:
+    """Edit a window (managers and administrators): the fields given are written; ValidationError keyed by field.
+
+    The gate sees the edit at once: saving bumps ``updated_at``, part of its window cache key (windows.window_specs).
+    """
+    _check_manager(actor, "edit")
+    unknown = sorted(set(values) - {*WINDOW_FIELDS, "services", "environments"})
+    if unknown:
+        raise ValidationError({name: "This field cannot be edited." for name in unknown})
+    current = {name: getattr(window, name) for name in WINDOW_FIELDS} | {"services": list(window.services.all())}
+    merged = _window_clean({**current, **{k: v for k, v in values.items() if k != "environments"}})
+    services, environments = merged.pop("services"), values.get("environments")
+    changed = [name for name in WINDOW_FIELDS if merged[name] != current[name]]
+    for name in changed:
+        setattr(window, name, merged[name])
+    if changed:
+        window.save()
+    if {s.pk for s in services} != {s.pk for s in current["services"]}:
+        window.services.set(services)
+        changed.append("services")
+    if environments is not None and {e.pk for e in environments} != {e.pk for e in window.environments.all()}:
+        window.environments.set(environments)
+        changed.append("environments")
+    if changed:
+        audit_record(target=window, verb="edited", actor=actor, fields=changed)
     return window

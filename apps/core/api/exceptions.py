@@ -17,6 +17,12 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = 'If-Match must be one ETag as sent by GET, e.g. "3".'
+    default_code = "precondition_failed"
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, ClassVar
 
 from rest_framework import exceptions, pagination
 from rest_framework.request import Request
@@ -37,3 +37,35 @@ class CursorPagination(pagination.CursorPagination):
                 )
                 parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
         return parameters
+
+
+class OrderedCursorPagination(CursorPagination):
+    """Cursor pages in the order ``?ordering=`` asks for, among ``orderings`` (name -> column); 400 for others.
+
+    An HTML list sorts with its FilterSet's OrderingFilter; cursor pages re-order the rows by their own columns,
+    so the API reads ``ordering`` here instead, among non-null columns a cursor can follow (``id`` breaks ties).
+    The parameter is declared in the schema with its allowed values.
+    """
+
+    orderings: ClassVar[dict[str, str]] = {}
+
+    def get_ordering(self, request: Any, queryset: Any, view: Any) -> tuple[str, ...]:
+        value = request.query_params.get("ordering", "").strip()
+        if not value:
+            return tuple(self.ordering)
+        column = self.orderings.get(value.removeprefix("-"))
+        if column is None:
+            choices = ", ".join(f"{key}, -{key}" for key in self.orderings)
+            raise exceptions.ValidationError({"ordering": [f"The API pages by cursor and sorts by one of: {choices}."]})
+        sign = "-" if value.startswith("-") else ""
+        return (f"{sign}{column}",) if column == "id" else (f"{sign}{column}", f"{sign}id")
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        ordering = {
+            "name": "ordering",
+            "required": False,
+            "in": "query",
+            "description": "Sort order of the cursor pages (``-`` for descending); newest first when left out.",
+            "schema": {"type": "string", "enum": sorted([*self.orderings, *(f"-{key}" for key in self.orderings)])},
+        }
+        return [*super().get_schema_operation_parameters(view), ordering]

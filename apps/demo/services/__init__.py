@@ -11,6 +11,7 @@ from apps.demo.services.base import DemoWorld, seed_world
 from apps.demo.services.change_history import seed_change_history
 from apps.demo.services.changes import seed_change_setup, seed_demo_token
 from apps.demo.services.history import quiet_side_effects, seed_requests
+from apps.demo.services.knowledge import seed_knowledge
 
 __all__ = ["DemoWorld", "DemoSummary", "demo_seed", "seed_world"]
 
@@ -22,6 +23,7 @@ class DemoSummary:
     changes_opened: int = 0
     ci_token_file: Path | None = None
     ci_token_rotated: bool = False
+    articles_written: int = 0
 
 
 def demo_seed(*, requests: int = 300, changes: int = 200) -> DemoSummary:
@@ -37,6 +39,12 @@ def demo_seed(*, requests: int = 300, changes: int = 200) -> DemoSummary:
         environments = seed_change_setup(world)
         opened = seed_change_history(world, environments, count=changes)
         token_file, rotated = seed_demo_token(world)
+        articles = seed_knowledge(world)
     return DemoSummary(
-        world=world, requests_filed=filed, changes_opened=opened, ci_token_file=token_file, ci_token_rotated=rotated
+        world=world,
+        requests_filed=filed,
+        changes_opened=opened,
+        ci_token_file=token_file,
+        ci_token_rotated=rotated,
+        articles_written=articles,
     )

@@ -7,13 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import User
 from apps.catalog.models import CatalogItem
 from apps.catalog.selectors import item_queryset_for
+from apps.core.api.serializers import StrictSerializer
 from apps.fulfillment.choices import Priority, RequestStatus
 from apps.fulfillment.models import Comment, ServiceRequest
 from apps.fulfillment.permissions import allowed_transitions
@@ -21,28 +21,6 @@ from apps.fulfillment.services import COMMENT_MAX_CHARS
 
 MAX_ANSWER_DEPTH = 4
 Slug = serializers.SlugRelatedField[Any]
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, so a typo never passes silently."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            unknown = sorted(str(key) for key in data if key not in self.fields)
-            if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
-        return super().to_internal_value(data)
-
-
-class StrictSerializerSchema(OpenApiSerializerExtension):
-    """StrictSerializer refuses unknown fields; ``additionalProperties: false`` tells clients so."""
-
-    target_class = StrictSerializer
-    match_subclasses = True
-
-    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
-        schema = auto_schema._map_basic_serializer(self.target, direction)
-        return {**schema, "additionalProperties": False}
 
 
 def _check_json(value: Any, depth: int = 0) -> None:

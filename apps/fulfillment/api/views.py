@@ -7,7 +7,6 @@ quoted version number (or ``*``) answers 412 Precondition Failed.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -22,8 +21,9 @@ from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasScope
 from apps.accounts.http import signed_in_user
+from apps.core.api.etag import IF_MATCH, expected_version, with_etag
 from apps.core.api.exceptions import Conflict
-from apps.core.api.pagination import CursorPagination
+from apps.core.api.pagination import CursorPagination, OrderedCursorPagination
 from apps.fulfillment import services
 from apps.fulfillment.api.serializers import (
     CommentCreateSerializer,
@@ -39,25 +39,6 @@ from apps.fulfillment.models import ServiceRequest
 from apps.fulfillment.permissions import can_see_internal, get_request_for_user
 from apps.fulfillment.selectors import comments_for, request_queryset_for
 
-ETAG = re.compile(r'^(?:W/)?"(\d{1,9})"$|^(\d{1,9})$')
-
-
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = 'If-Match must be one ETag as sent by GET, e.g. "3".'
-    default_code = "precondition_failed"
-
-
-def expected_version(request: Request) -> int | None:
-    """The version named by If-Match; None when absent or ``*``; 412 when it is not a version ETag."""
-    header = request.headers.get("If-Match")
-    if header is None or header.strip() == "*":
-        return None
-    match = ETAG.match(header.strip())
-    if match is None:
-        raise PreconditionFailed()
-    return int(match.group(1) or match.group(2))
-
 
 def _field_errors(exc: DjangoValidationError) -> dict[str, Any]:
     errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -65,8 +46,7 @@ def _field_errors(exc: DjangoValidationError) -> dict[str, Any]:
 
 
 def _with_etag(response: Response, sr: ServiceRequest) -> Response:
-    response["ETag"] = f'"{sr.version}"'
-    return response
+    return with_etag(response, sr.version)
 
 
 ERRORS = {
@@ -77,16 +57,6 @@ ERRORS = {
     409: OpenApiResponse(OpenApiTypes.OBJECT, description="The request changed since it was read (If-Match)."),
     412: OpenApiResponse(OpenApiTypes.OBJECT, description="If-Match is not a version ETag."),
 }
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=False,
-    description='The ETag from GET, e.g. "3": the write only happens if the request is still at that version.',
-    pattern=r'^"[0-9]{1,9}"$',
-)
-
-
 NUMBER = OpenApiParameter(
     "number",
     OpenApiTypes.STR,
@@ -105,20 +75,10 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
 CURSOR_ORDERINGS = {"created": "created_at", "updated": "updated_at", "number": "id"}
 
 
-class RequestCursorPagination(CursorPagination):
+class RequestCursorPagination(OrderedCursorPagination):
     """Cursor pages (no count) in the order ``?ordering=`` asks for, among CURSOR_ORDERINGS; newest first by default."""
 
-    def get_ordering(self, request: Any, queryset: Any, view: Any) -> tuple[str, ...]:
-        value = request.query_params.get("ordering", "").strip()
-        if not value:
-            return tuple(self.ordering)
-        descending = value.startswith("-")
-        column = CURSOR_ORDERINGS.get(value.lstrip("-"))
-        if column is None:
-            choices = ", ".join(f"{k}, -{k}" for k in CURSOR_ORDERINGS)
-            raise exceptions.ValidationError({"ordering": [f"The API pages by cursor and sorts by one of: {choices}."]})
-        sign = "-" if descending else ""
-        return (f"{sign}{column}",) if column == "id" else (f"{sign}{column}", f"{sign}id")
+    orderings = CURSOR_ORDERINGS
 
 
 class CommentPagination(CursorPagination):
@@ -127,19 +87,8 @@ class CommentPagination(CursorPagination):
     ordering = ("created_at", "id")
 
 
-ORDERING = OpenApiParameter(
-    "ordering",
-    OpenApiTypes.STR,
-    OpenApiParameter.QUERY,
-    description="Sort order of the cursor pages (``-`` for descending); newest first when left out.",
-    enum=sorted([*CURSOR_ORDERINGS, *(f"-{key}" for key in CURSOR_ORDERINGS)]),
-)
-
-
 @extend_schema_view(
-    list=extend_schema(
-        parameters=[ORDERING], responses={200: ServiceRequestSerializer(many=True), **_errors(400, 401, 403, 404)}
-    ),
+    list=extend_schema(responses={200: ServiceRequestSerializer(many=True), **_errors(400, 401, 403, 404)}),
     retrieve=extend_schema(parameters=[NUMBER], responses={200: ServiceRequestSerializer, **_errors(401, 403, 404)}),
 )
 class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

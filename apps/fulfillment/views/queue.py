@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Iterator
 from itertools import chain
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
@@ -18,6 +20,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -99,6 +102,7 @@ BADGES = {
 STATUS_LABELS = dict(RequestStatus.choices)
 PRIORITY_LABELS = dict(Priority.choices)
 ROWS_TEMPLATE = "fulfillment/queue_rows.html"
+FILTERS_TEMPLATE = "fulfillment/queue_filters.html"
 
 
 def _url_prefix(name: str, *tail: str) -> str:
@@ -149,11 +153,26 @@ def rows_html(rows: list[dict[str, Any]], user: Any, work_team_ids: frozenset[in
     return mark_safe(html)  # noqa: S308 - an autoescaped Jinja2 template's output
 
 
+FILTERS_CACHE_SECONDS = 300
+
+
 def filters_html(form: Any) -> SafeString:
     """The filter form's visible fields, each in its column with label, help and errors (one Jinja2 render:
-    a Django include per field cost as much as the widgets)."""
-    fields = [form[name] for name in form.fields if name not in HIDDEN_FILTERS]
-    html = get_template("fulfillment/queue_filters.html", using="jinja2").render({"fields": fields})
+    a Django include per field cost as much as the widgets).
+
+    The markup depends only on what was asked (the query string), the catalog item choices and the language,
+    so it is kept in the cache under those: most queue pages are the same few views, and rendering a dozen
+    widgets cost a tenth of the page. Nothing of the viewer other than their item choices goes in.
+    """
+    item_choices = form.fields["item"].widget.choices
+    asked = form.data.urlencode() if form.is_bound else None
+    inputs = repr((asked, list(item_choices), get_language(), FILTERS_TEMPLATE))
+    key = f"fulfillment:queue-filters:{hashlib.sha256(inputs.encode()).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        fields = [form[name] for name in form.fields if name not in HIDDEN_FILTERS]
+        html = get_template(FILTERS_TEMPLATE, using="jinja2").render({"fields": fields})
+        cache.set(key, html, FILTERS_CACHE_SECONDS)
     return mark_safe(html)  # noqa: S308 - an autoescaped Jinja2 template's output
 
 

@@ -39,7 +39,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo data ready in {elapsed:.1f} s: {len(world.teams)} teams, {len(world.people)} people, "
                 f"{len(world.items)} catalog items, {summary.requests_filed} new requests, "
-                f"{summary.changes_opened} new changes."
+                f"{summary.changes_opened} new changes, {summary.articles_written} new articles."
             )
         )
         token = "a fresh" if summary.ci_token_rotated else "the still valid"

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.demo.services.scale import scale_seed
+from apps.demo.services.scale_knowledge import scale_articles
 
 
 class Command(BaseCommand):
@@ -18,7 +19,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--requests", type=int, required=True, help="How many requests to add.")
+        parser.add_argument("--requests", type=int, default=0, help="How many requests to add.")
+        parser.add_argument("--articles", type=int, default=0, help="How many knowledge articles to add.")
         parser.add_argument("--batch", type=int, default=10_000, help="Rows per transaction (default 10000).")
         parser.add_argument("--users", type=int, default=2_000, help="Generated people (created once).")
         parser.add_argument("--teams", type=int, default=40, help="Generated teams (created once).")
@@ -30,6 +32,8 @@ class Command(BaseCommand):
             raise CommandError("Refusing to generate scale data with DEBUG off (production?). Use --force to insist.")
         if options["requests"] < 0 or options["batch"] < 1 or options["teams"] < 1 or options["users"] < 1:
             raise CommandError("--requests must be >= 0; --batch, --teams and --users must be >= 1.")
+        if options["articles"] < 0:
+            raise CommandError("--articles must be >= 0.")
         result = scale_seed(
             requests=options["requests"],
             batch=options["batch"],
@@ -44,6 +48,12 @@ class Command(BaseCommand):
                 f"({result.rate:,.0f} rows/s). No audit events were written for them."
             )
         )
+        if options["articles"]:
+            written = scale_articles(count=options["articles"], seed=options["seed"], progress=self._article_progress)
+            self.stdout.write(self.style.SUCCESS(f"{written} published articles written and indexed."))
+
+    def _article_progress(self, done: int) -> None:
+        self.stdout.write(f"  {done:>10,} articles")
 
     def _progress(self, done: int, seconds: float) -> None:
         rate = done / seconds if seconds else 0.0

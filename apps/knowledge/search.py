@@ -1,0 +1,143 @@
+"""Ranked full-text search of articles: one interface, a PostgreSQL and a SQLite FTS5 backend.
+
+Both rank title over summary over tags over body and answer the same shape (``Hit``: the article, its rank,
+a snippet of the body with the matches in ``<mark>``). The caller passes the queryset of articles the reader
+may see (already filtered); a backend only ever ranks and quotes rows of that queryset, so neither an
+invisible article nor a snippet of one can come out.
+
+PostgreSQL reads ``Article.search_vector`` (weighted A..D, GIN index from migration 0002); SQLite reads the
+``knowledge_article_fts`` virtual table (same migration). ``index_article`` keeps either current and is
+called by every service that writes an article's text (apps.knowledge.services).
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from dataclasses import dataclass
+from functools import reduce
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.db import connection
+from django.db.models import F, QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from apps.knowledge.models import Article
+
+FTS_TABLE = "knowledge_article_fts"
+# Match markers no article text contains (Unicode private use): swapped for <mark> after escaping the rest.
+START, STOP = "\ue000", "\ue001"
+MAX_TERMS = 12
+MAX_TERM_CHARS = 40
+WORD = re.compile(r"\w+")
+# bm25 weights of the FTS5 columns (title, summary, tags, body), in the order PostgreSQL's A..D rank them.
+FTS_WEIGHTS = "10.0, 4.0, 2.0, 1.0"
+SNIPPET_WORDS = 24
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked result: higher ``rank`` is better on both backends."""
+
+    article: Article
+    rank: float
+    snippet: SafeString
+
+
+def terms(text: str) -> list[str]:
+    """The words of a query, lower-cased and bounded: the only part of user input a backend sees."""
+    return [word[:MAX_TERM_CHARS] for word in WORD.findall(text.lower())][:MAX_TERMS]
+
+
+def highlight(raw: str) -> SafeString:
+    """Escape a backend's snippet, then turn its markers into ``<mark>``."""
+    return mark_safe(escape(raw).replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308  # escaped above
+
+
+def config() -> str:
+    return str(getattr(settings, "STEWARD_KNOWLEDGE_SEARCH_CONFIG", "english"))
+
+
+def search(articles: QuerySet[Article], text: str, *, limit: int = 20, any_word: bool = False) -> list[Hit]:
+    """The articles of ``articles`` matching ``text``, best first; every word must match unless ``any_word``
+    (suggestions while typing: a long description should still find the article about one of its words).
+    The last word matches as a prefix, so results follow what is being typed."""
+    words = terms(text)
+    if not words or limit <= 0:
+        return []
+    if connection.vendor == "postgresql":
+        return _search_postgres(articles, words, limit=limit, any_word=any_word)
+    return _search_sqlite(articles, words, limit=limit, any_word=any_word)
+
+
+def _search_postgres(articles: QuerySet[Article], words: list[str], *, limit: int, any_word: bool) -> list[Hit]:
+    cfg = config()
+    parts = [SearchQuery(word, config=cfg, search_type="plain") for word in words[:-1]]
+    parts.append(SearchQuery(f"{words[-1]}:*", config=cfg, search_type="raw"))  # \w+ only: no tsquery syntax
+    query = reduce(operator.or_ if any_word else operator.and_, parts)
+    headline = SearchHeadline(
+        "body_text", query, config=cfg, start_sel=START, stop_sel=STOP, max_words=SNIPPET_WORDS, min_words=12
+    )
+    rows = (
+        articles.filter(search_vector=query)
+        .annotate(rank=SearchRank(F("search_vector"), query), snippet=headline)
+        .order_by("-rank", "pk")[:limit]
+    )
+    return [Hit(article=row, rank=float(row.rank), snippet=highlight(row.snippet)) for row in rows]
+
+
+def _fts_match(words: list[str], *, any_word: bool) -> str:
+    quoted = [f'"{word}"' for word in words[:-1]] + [f'"{words[-1]}"*']  # quoted: no FTS5 operators
+    return (" OR " if any_word else " AND ").join(quoted)
+
+
+def _search_sqlite(articles: QuerySet[Article], words: list[str], *, limit: int, any_word: bool) -> list[Hit]:
+    visible_sql, visible_params = articles.order_by().values("pk").query.sql_with_params()
+    # Only constants and the ORM's own parametrised SQL go into the text; user input travels as parameters.
+    sql = (
+        f"SELECT rowid, -bm25({FTS_TABLE}, {FTS_WEIGHTS}), snippet({FTS_TABLE}, 3, %s, %s, '…', {SNIPPET_WORDS}) "  # noqa: S608 - see above
+        f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid IN ({visible_sql}) "
+        f"ORDER BY bm25({FTS_TABLE}, {FTS_WEIGHTS}), rowid LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [START, STOP, _fts_match(words, any_word=any_word), *visible_params, limit])
+        rows = cursor.fetchall()
+    found = articles.in_bulk([row[0] for row in rows])
+    return [Hit(article=found[pk], rank=float(rank), snippet=highlight(snip)) for pk, rank, snip in rows if pk in found]
+
+
+def index_article(article_id: int) -> None:
+    """Bring the search index of one article up to date with its row (or drop it when the row is gone)."""
+    index_articles([article_id])
+
+
+def index_articles(article_ids: list[int]) -> None:
+    """Bring the index of these articles up to date: one statement per backend (bulk imports call it too)."""
+    if not article_ids:
+        return
+    if connection.vendor == "postgresql":
+        cfg = config()
+        vector = (
+            SearchVector("title", weight="A", config=cfg)
+            + SearchVector("summary", weight="B", config=cfg)
+            + SearchVector("tags_text", weight="C", config=cfg)
+            + SearchVector("body_text", weight="D", config=cfg)
+        )
+        Article.objects.filter(pk__in=article_ids).update(search_vector=vector)
+        return
+    marks = ", ".join(["%s"] * len(article_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid IN ({marks})", article_ids)  # noqa: S608 - constants
+        cursor.execute(
+            f"INSERT INTO {FTS_TABLE} (rowid, title, summary, tags, body) "  # noqa: S608 - constants and %s marks
+            f"SELECT id, title, summary, tags_text, body_text FROM knowledge_article WHERE id IN ({marks})",
+            article_ids,
+        )
+
+
+def unindex_article(article_id: int) -> None:
+    if connection.vendor != "postgresql":  # the PostgreSQL vector lives on the row and goes with it
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [article_id])  # noqa: S608 - a constant

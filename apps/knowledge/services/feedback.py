@@ -1,0 +1,65 @@
+"""Readers' "did this help?" votes and the deflection counters of suggestions shown while filing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.core.services import audit_record
+from apps.knowledge.models import Article, Feedback, SuggestionCount, SuggestionOpen
+
+MAX_COMMENT_CHARS = 2000
+
+
+@transaction.atomic
+def feedback_give(*, article: Article, user: Any, helped: bool, comment: str = "") -> Feedback:
+    """One vote per person on the article's current revision; a second vote on it is refused."""
+    comment = comment.strip()
+    if len(comment) > MAX_COMMENT_CHARS:
+        raise ValidationError({"comment": f"At most {MAX_COMMENT_CHARS} characters."})
+    revision = article.revisions.order_by("-number").first()
+    if revision is None:
+        raise ValidationError({"helped": "This article has no text to rate yet."})
+    try:
+        with transaction.atomic():  # the unique constraint decides races: a savepoint keeps the outer one usable
+            feedback = Feedback.objects.create(
+                article=article, revision=revision, user=user, helped=helped, comment=comment
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"helped": "You already rated this version of the article."}) from exc
+    audit_record(target=article, verb="knowledge.feedback", actor=user, helped=helped, revision=revision.number)
+    return feedback
+
+
+def suggestions_shown(*, article_ids: list[int], item_id: int, day: dt.date | None = None) -> None:
+    """Count one showing of each article for the item today (one row per article, item and day)."""
+    day = day or timezone.localdate()
+    for article_id in article_ids:
+        counted = SuggestionCount.objects.filter(article_id=article_id, item_id=item_id, day=day).update(
+            shown=F("shown") + 1
+        )
+        if counted:
+            continue
+        try:
+            with transaction.atomic():
+                SuggestionCount.objects.create(article_id=article_id, item_id=item_id, day=day, shown=1)
+        except IntegrityError:  # created meanwhile by a parallel request: count on it
+            SuggestionCount.objects.filter(article_id=article_id, item_id=item_id, day=day).update(shown=F("shown") + 1)
+
+
+def suggestion_opened(*, article: Article, item_id: int, user: Any, now: dt.datetime | None = None) -> SuggestionOpen:
+    """A person opened an article suggested for an item: abandoned unless they file that item soon after."""
+    return SuggestionOpen.objects.create(article=article, item_id=item_id, user=user, opened_at=now or timezone.now())
+
+
+def suggestion_filed(*, user_id: int, item_id: int, now: dt.datetime | None = None, window: dt.timedelta) -> int:
+    """The person filed the item: their suggestions opened within ``window`` before did not deflect it."""
+    now = now or timezone.now()
+    return SuggestionOpen.objects.filter(
+        user_id=user_id, item_id=item_id, filed_at__isnull=True, opened_at__gte=now - window, opened_at__lte=now
+    ).update(filed_at=now)

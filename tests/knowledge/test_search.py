@@ -1,0 +1,76 @@
+"""Ranked search on the running database (SQLite FTS5 by default, PostgreSQL under DATABASE_URL): ranking,
+snippets, permissions, retired articles and the index kept current."""
+
+import pytest
+
+from apps.knowledge.models import ArticleAudience
+from apps.knowledge.search import search, terms
+from apps.knowledge.selectors import article_searchable_for, suggestions
+from apps.knowledge.services import article_data_of, article_retire, article_transition, article_update
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _titles(hits):
+    return [hit.article.title for hit in hits]
+
+
+def test_a_title_hit_beats_a_body_hit(make_article, owner):
+    make_article(title="Printer jams", body_md="When the printer jams, the laptop dock also may need a restart.")
+    make_article(title="Laptop dock", body_md="Plug the dock in.")
+    make_article(title="Unrelated", body_md="Nothing here.")
+    hits = search(article_searchable_for(owner), "dock")
+    assert _titles(hits) == ["Laptop dock", "Printer jams"]
+    assert hits[0].rank > hits[1].rank
+
+
+def test_snippet_highlights_and_escapes(make_article, owner):
+    make_article(title="Certificates", body_md="Install the <b>VPN</b> certificate before you connect.")
+    [hit] = search(article_searchable_for(owner), "certificate")
+    assert "<mark>certificate</mark>" in hit.snippet
+    assert "<b>" not in hit.snippet  # escaped (SQLite) or dropped as markup (PostgreSQL headline)
+
+
+def test_prefix_of_the_last_word_matches_while_typing(make_article, owner):
+    make_article(title="Multi-factor authentication")
+    assert _titles(search(article_searchable_for(owner), "authent")) == ["Multi-factor authentication"]
+
+
+def test_query_syntax_is_not_interpreted(make_article, owner):
+    make_article(title="VPN")
+    for text in ['"', "vpn OR", "NEAR(", "vpn:*", "a & b | !c", "*", "'); DROP TABLE x; --"]:
+        search(article_searchable_for(owner), text)  # no error
+    assert terms('VPN" OR x*') == ["vpn", "or", "x"]
+
+
+def test_search_never_returns_or_quotes_what_the_reader_may_not_see(make_article, owner, outsider, other_team):
+    make_article(title="Secret runbook", body_md="secret rotation steps", audience=ArticleAudience.AGENTS)
+    make_article(title="Team secret", body_md="secret", audience=ArticleAudience.TEAMS, audience_teams=[other_team])
+    make_article(title="Draft secret", body_md="secret", publish=False)
+    other_agent = UserFactory(username="other-agent", roles=["Agents"], member_of=[other_team])
+    assert search(article_searchable_for(owner), "secret") == []
+    assert _titles(search(article_searchable_for(outsider), "secret")) == ["Team secret"]
+    assert sorted(_titles(search(article_searchable_for(other_agent), "secret"))) == ["Secret runbook", "Team secret"]
+
+
+def test_retired_articles_leave_search_and_edits_are_indexed(make_article, owner, agent, reviewer):
+    article = make_article(title="Old VPN client", body_md="cisco")
+    assert _titles(search(article_searchable_for(owner), "cisco")) == ["Old VPN client"]
+    data = article_data_of(article)
+    data.body_md = "wireguard"
+    article = article_update(article=article, actor=reviewer, data=data)
+    article_transition(article=article, to="published", actor=agent)
+    assert search(article_searchable_for(owner), "cisco") == []
+    assert _titles(search(article_searchable_for(owner), "wireguard")) == ["Old VPN client"]
+    article.refresh_from_db()
+    article_retire(article=article, actor=agent)
+    assert search(article_searchable_for(owner), "wireguard") == []
+
+
+def test_suggestions_are_about_the_items_service_and_any_word(make_article, owner, vpn, vpn_item):
+    make_article(title="VPN keeps disconnecting", services=[vpn])
+    make_article(title="Printer keeps jamming")
+    hits = suggestions(owner, item=vpn_item, text="my connection keeps dropping")
+    assert _titles(hits) == ["VPN keeps disconnecting"]
+    assert _titles(suggestions(owner, item=vpn_item, text="")) == ["VPN keeps disconnecting"]
