@@ -260,7 +260,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "knowledge-send-review-reminders": {
         "task": "apps.knowledge.tasks.knowledge_send_review_reminders",
-        "schedule": crontab(minute="5", hour="7", day_of_week="mon"),  # weekly; once per article and week
+        "schedule": 7 * 24 * 60 * 60.0,  # weekly; a reminder row per article and week makes extra runs send nothing
         "options": {"expires": 6 * 60 * 60},
     },
     "core-sweep-notifications": {

@@ -77,15 +77,24 @@ def _search_postgres(articles: QuerySet[Article], words: list[str], *, limit: in
     parts = [SearchQuery(word, config=cfg, search_type="plain") for word in words[:-1]]
     parts.append(SearchQuery(f"{words[-1]}:*", config=cfg, search_type="raw"))  # \w+ only: no tsquery syntax
     query = reduce(operator.or_ if any_word else operator.and_, parts)
+    # Two steps: rank ids only (a narrow sort over every match), then read and quote the few rows shown; ranking
+    # whole rows with their joins made the sort carry kilobytes per match.
+    ranked = (
+        articles.filter(search_vector=query)
+        .annotate(rank=SearchRank(F("search_vector"), query))
+        .order_by("-rank", "pk")
+        .values_list("pk", "rank")[:limit]
+    )
+    ranks = dict(ranked)
     headline = SearchHeadline(
         "body_text", query, config=cfg, start_sel=START, stop_sel=STOP, max_words=SNIPPET_WORDS, min_words=12
     )
-    rows = (
-        articles.filter(search_vector=query)
-        .annotate(rank=SearchRank(F("search_vector"), query), snippet=headline)
-        .order_by("-rank", "pk")[:limit]
-    )
-    return [Hit(article=row, rank=float(row.rank), snippet=highlight(row.snippet)) for row in rows]
+    rows = {row.pk: row for row in articles.filter(pk__in=list(ranks)).annotate(snippet=headline)}
+    return [
+        Hit(article=rows[pk], rank=float(rank), snippet=highlight(rows[pk].snippet))
+        for pk, rank in ranks.items()
+        if pk in rows
+    ]
 
 
 def _fts_match(words: list[str], *, any_word: bool) -> str:

@@ -59,7 +59,10 @@ def suggestions(user: Any, *, item: CatalogItem | None, text: str) -> list[searc
     any word typed; with no text yet, the service's most viewed articles."""
     articles = article_searchable_for(user)
     if item is not None:
-        articles = articles.filter(Q(services=item.service_id) | Q(items=item.pk)).distinct()
+        # Subqueries, not joins: a join needs DISTINCT, which sorts whole rows before ranking.
+        about = Article.services.through.objects.filter(service_id=item.service_id).values("article_id")
+        for_item = Article.items.through.objects.filter(catalogitem_id=item.pk).values("article_id")
+        articles = articles.filter(Q(pk__in=about) | Q(pk__in=for_item))
     hits = search.search(articles, text, limit=MAX_SUGGESTIONS, any_word=True)
     if hits or item is None or search.terms(text):
         return hits

@@ -93,3 +93,17 @@ def test_publish_rule_and_feedback(client, agent, reviewer, owner, make_article)
     assert answer.status_code == 201 and Feedback.objects.count() == 1
     again = reader.post(f"/api/v1/articles/{article.slug}/feedback/", {"helped": True}, content_type="application/json")
     assert again.status_code == 400 and "helped" in again.json()
+
+
+def test_html_and_api_filter_alike_by_service_and_tag(client, client_for, owner, make_article, vpn):
+    make_article(title="VPN one", services=[vpn], tags=["remote"])
+    make_article(title="Printer", tags=["office"])
+    api = _client(client, owner, access="read")
+    html = client_for(owner)
+    for params in ({"service": "vpn"}, {"tag": "remote"}, {"service_id": vpn.pk}):
+        rows = api.get("/api/v1/articles/", params).json()["results"]
+        assert [row["title"] for row in rows] == ["VPN one"]
+        page = html.get("/knowledge/", params).content.decode()
+        assert "VPN one" in page and "Printer" not in page
+    assert api.get("/api/v1/articles/", {"service": "nope"}).status_code == 400
+    assert api.get("/api/v1/articles/", {"service_id": 0}).status_code == 400

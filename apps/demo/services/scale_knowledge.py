@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -66,4 +66,7 @@ def scale_articles(
             search.index_articles([a.pk for a in created])
         if progress is not None:
             progress(offset + len(created))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # fresh statistics, or the planner guesses one matching row
+            cursor.execute("ANALYZE knowledge_article")
     return count

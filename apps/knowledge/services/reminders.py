@@ -38,14 +38,14 @@ def review_reminder_send(*, article_id: int, week: dt.date) -> list[int]:
         return notification_queue(event_key=f"knowledge.review:{article.pk}:{week.isoformat()}", emails=emails)
 
 
-def stale_article_ids(*, today: dt.date | None = None) -> list[int]:
-    today = today or timezone.localdate()
+def stale_article_ids(*, today: dt.date, week: dt.date) -> list[int]:
+    """Published articles past review whose owners were not yet reminded this week."""
     stale = Article.objects.filter(state=ArticleState.PUBLISHED, review_by__lt=today)
-    return list(stale.order_by("pk").values_list("pk", flat=True))
+    return list(stale.exclude(review_reminders__week=week).order_by("pk").values_list("pk", flat=True))
 
 
 def review_reminders_send(*, today: dt.date | None = None) -> int:
     """Remind owners of every published article past review; running twice in a week sends nothing new."""
     today = today or timezone.localdate()
     week = today - dt.timedelta(days=today.weekday())
-    return sum(len(review_reminder_send(article_id=pk, week=week)) for pk in stale_article_ids(today=today))
+    return sum(len(review_reminder_send(article_id=pk, week=week)) for pk in stale_article_ids(today=today, week=week))
