@@ -6,6 +6,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django_filters.widgets import DateRangeWidget
 
 from apps.catalog.models import Service
 from apps.changes.choices import TERMINAL_STATUSES, ChangeStatus, ChangeType, Tier
@@ -46,7 +47,7 @@ class ChangeFilterSet(django_filters.FilterSet):
     planned = django_filters.DateFromToRangeFilter(
         field_name="planned_start",
         label="Planned between",
-        widget=django_filters.widgets.DateRangeWidget({"type": "date"}),
+        widget=DateRangeWidget({"type": "date"}),
     )
     ordering = django_filters.OrderingFilter(
         fields=(("id", "number"), ("planned_start", "planned"), ("risk_score", "score"), ("created_at", "created"))

@@ -26,11 +26,11 @@ def team_ids(user: Any) -> frozenset[int]:
 
 
 def is_staff_role(user: Any) -> bool:
-    return user.is_superuser or user.has_perm("changes.view_all_changes")
+    return bool(user.is_superuser or user.has_perm("changes.view_all_changes"))
 
 
 def is_change_manager(user: Any) -> bool:
-    return user.is_superuser or user.has_perm("changes.manage_changes")
+    return bool(user.is_superuser or user.has_perm("changes.manage_changes"))
 
 
 def can_open_change(user: Any, services: Iterable[Any]) -> bool:

@@ -82,7 +82,8 @@ def parse_rrule(text: str, dtstart: dt.datetime) -> rrule:
     if not isinstance(parsed, rrule):
         raise ValueError("Give one RRULE (no RDATE, EXDATE or several rules).")
     # The gate expands recurrences on every call from their start: sub-daily ones would cost too much.
-    if parsed._freq > DAILY:  # dateutil numbers YEARLY 0 ... SECONDLY 6; no public accessor
+    # dateutil numbers YEARLY 0 ... SECONDLY 6; no public accessor
+    if parsed._freq > DAILY:  # type: ignore[attr-defined]  # private, not in types-python-dateutil
         raise ValueError("A recurrence repeats at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY).")
     return parsed
 

@@ -14,6 +14,7 @@ from django import forms
 from django.db.models import Case, F, IntegerField, OrderBy, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django_filters.widgets import DateRangeWidget
 
 from apps.accounts.models import Team
 from apps.catalog.models import CatalogItem
@@ -70,7 +71,7 @@ class RequestOrderingFilter(django_filters.OrderingFilter):
 
     def get_ordering_value(self, param: str) -> Any:
         descending = param.startswith("-")
-        name = self.param_map.get(param.lstrip("-"), param.lstrip("-"))
+        name = (self.param_map or {}).get(param.lstrip("-"), param.lstrip("-"))
         if name == "priority":
             return _priority_rank().desc() if descending else _priority_rank().asc()
         if name == "assignee__username":
@@ -104,7 +105,10 @@ class RequestFilterSet(FormOnceFilterSet):
     )
     priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
     item = django_filters.ModelChoiceFilter(
-        queryset=_items, to_field_name="slug", label="Catalog item", empty_label="Any item"
+        queryset=_items,  # type: ignore[arg-type]  # django-filter accepts a callable; the stubs say QuerySet only
+        to_field_name="slug",
+        label="Catalog item",
+        empty_label="Any item",
     )
     service = django_filters.CharFilter(
         field_name="item__service__slug", label="Service", help_text="The service's slug."
@@ -129,12 +133,12 @@ class RequestFilterSet(FormOnceFilterSet):
         empty_label="Any time",
     )
     created = django_filters.DateFromToRangeFilter(
-        field_name="created_at", label="Filed between", widget=django_filters.widgets.DateRangeWidget({"type": "date"})
+        field_name="created_at", label="Filed between", widget=DateRangeWidget({"type": "date"})
     )
     updated = django_filters.DateFromToRangeFilter(
         field_name="updated_at",
         label="Updated between",
-        widget=django_filters.widgets.DateRangeWidget({"type": "date"}),
+        widget=DateRangeWidget({"type": "date"}),
     )
     ordering = RequestOrderingFilter(fields=ORDERING_FIELDS, label="Sort by")
 

@@ -34,6 +34,7 @@ def test_every_beat_entry_expires_before_its_next_run(name):
 def test_the_outbox_sweep_is_scheduled():
     entry = app.conf.beat_schedule["core-sweep-notifications"]
     assert entry["task"] == "apps.core.tasks.core_sweep_notifications"
+    app.loader.import_default_modules()  # autodiscovery, as a worker does at start (this file may run alone)
     assert entry["task"] in app.tasks
 
 

@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, Throttled
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,6 +23,7 @@ from apps.accounts.api.serializers import (
     ApiTokenSerializer,
     TokenObtainSerializer,
 )
+from apps.accounts.http import signed_in_user
 from apps.accounts.models import ApiToken, User
 from apps.accounts.throttling import LoginThrottled, client_ip, login_throttle_check
 
@@ -99,18 +100,14 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_queryset(self) -> QuerySet[ApiToken]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return ApiToken.objects.none()
-        user = self.request.user
-        assert isinstance(user, User)  # IsAuthenticated ran first
-        return selectors.token_list_for(user)
+        return selectors.token_list_for(signed_in_user(self.request))
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ApiTokenCreateSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         expires_at: dt.datetime | None = data["expires_at"]
-        user = request.user
-        if not isinstance(user, User):  # IsAuthenticated let it through: a real user, never AnonymousUser
-            raise NotAuthenticated
+        user = signed_in_user(request)
         token, key = services.token_create(
             user=user, name=data["name"], scopes=data["scopes"], access=data["access"], expires_at=expires_at
         )
@@ -118,8 +115,6 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str | None = None) -> Response:
-        user = request.user
-        if not isinstance(user, User):
-            raise NotAuthenticated
+        user = signed_in_user(request)
         token = services.token_revoke(token=self.get_object(), actor=user)
         return Response(ApiTokenSerializer(token).data)

@@ -31,7 +31,7 @@ def reachable(people: Iterable[Any]) -> list[Any]:
 
 
 def _url(change: Change) -> str:
-    return settings.SITE_URL.rstrip("/") + change.get_absolute_url()
+    return str(settings.SITE_URL).rstrip("/") + change.get_absolute_url()
 
 
 def change_notify_approvers(*, change: Change, approvers: list[Any], blockers: list[str] | None = None) -> list[int]:

@@ -147,11 +147,12 @@ _TIMELINE_COLUMNS = (
 
 def _timeline_rows(qs: QuerySet[Any], *, kind: int, actor: str, **columns: Any) -> QuerySet[Any]:
     actor_columns = {f"t_actor_{f}": F(f"{actor}__{f}") for f in _ACTOR_FIELDS}
-    return (
+    rows: QuerySet[Any] = (
         qs.order_by()
         .annotate(t_kind=Value(kind), t_id=F("id"), t_at=F("created_at"), **columns, **actor_columns)
         .values_list(*_TIMELINE_COLUMNS)
     )
+    return rows
 
 
 def _user(cache: dict[int, Any], values: tuple[Any, ...]) -> Any:
