@@ -2,9 +2,9 @@
 
 Who approves what is decided by apps.changes.services.approvals (approver_kind, change_decide). Listing
 calls approver_kind's rule once per change and owner team, which would cost queries per row; so the list
-evaluates the same rule against the caller's teams, managed teams and board membership read once (three
-queries), plus one query for the changes and two prefetches. The decision itself always goes through
-change_decide, so a drift here can only hide a row or list one whose decision is then refused.
+evaluates the same rule against the caller's teams and managed teams (one query: accounts.selectors.team_ids_for)
+and board membership, read once, plus one query for the changes and two prefetches. The decision itself always
+goes through change_decide, so a drift here can only hide a row or list one whose decision is then refused.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from apps.accounts.models import Team, User
+from apps.accounts.selectors import team_ids_for
 from apps.approvals.exceptions import ApprovalInvalid, ApprovalNotFound, ApprovalRefused, ApprovalStale
 from apps.approvals.registry import ApprovalProvider, Decided, PendingApproval
 from apps.catalog.models import Service
@@ -41,8 +42,7 @@ class _Approver:
 
     @classmethod
     def of(cls, user: User) -> _Approver:
-        managed = frozenset(Team.objects.filter(manager_id=user.pk).order_by().values_list("pk", flat=True))
-        return cls(user.pk, team_ids(user), managed, is_board_member(user))
+        return cls(user.pk, team_ids(user), team_ids_for(user).managed, is_board_member(user))
 
     def may_approve(self, change: Change, team: Team) -> bool:
         """apps.changes.services.approvals.approver_kind(...) is not None, without its queries."""

@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.accounts.models import validate_timezone
+from apps.accounts.models import User, validate_timezone
 from apps.catalog.models import Service
 from apps.changes.choices import ChangeType, WindowKind
 from apps.changes.models import Change, Environment, StandardChangeTemplate, Window
@@ -84,7 +84,7 @@ class ChangeForm(CleanTextForm):
     visible_to_end_users = forms.BooleanField(required=False, label="Visible to end users (maintenance notice)")
     public_title = forms.CharField(max_length=200, required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         services = cast(forms.ModelMultipleChoiceField, self.fields["services"])  # declared above
         services.queryset = Service.objects.visible_to(user).order_by("name")
@@ -116,7 +116,7 @@ class ChangeEditForm(ChangeForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
 
-    def __init__(self, *args: Any, user: Any, change: Change, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, change: Change, **kwargs: Any) -> None:
         kwargs["initial"] = {
             **{name: getattr(change, name) for name in EDIT_FIELDS},
             "services": list(change.services.all()),

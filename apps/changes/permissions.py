@@ -3,37 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from apps.accounts.models import User
+from apps.accounts.selectors import team_ids_for
+from apps.catalog.models import Service
 from apps.changes.choices import EDITABLE_STATUSES
 from apps.changes.models import Change, parse_number
 from apps.changes.selectors import change_detail_queryset_for, change_gate_queryset, change_queryset_for
 
 
-def team_ids(user: Any) -> frozenset[int]:
-    """Teams ``user`` acts for (memberships; a service account's owner team), read once per user object."""
-    cached = getattr(user, "_changes_team_ids", None)
-    if cached is None:
-        ids = set(user.memberships.values_list("team_id", flat=True)) if user.is_authenticated else set()
-        if getattr(user, "owner_team_id", None):
-            ids.add(user.owner_team_id)
-        cached = user._changes_team_ids = frozenset(ids)
-    return cached
+def team_ids(user: User | AnonymousUser) -> frozenset[int]:
+    """Teams ``user`` acts for: the teams they belong to (accounts.selectors.team_ids_for, read once per
+    request) and, for a service account, its owner team. Teams a person only manages do not count, as in
+    ChangeQuerySet.visible_to, which can_see_change must agree with."""
+    member = team_ids_for(user).member
+    if isinstance(user, User) and user.owner_team_id is not None:
+        return member | {user.owner_team_id}
+    return member
 
 
-def is_staff_role(user: Any) -> bool:
+def is_staff_role(user: User | AnonymousUser) -> bool:
     return bool(user.is_superuser or user.has_perm("changes.view_all_changes"))
 
 
-def is_change_manager(user: Any) -> bool:
+def is_change_manager(user: User | AnonymousUser) -> bool:
     return bool(user.is_superuser or user.has_perm("changes.manage_changes"))
 
 
-def can_open_change(user: Any, services: Iterable[Any]) -> bool:
+def can_open_change(user: User, services: Iterable[Service]) -> bool:
     """Staff roles open changes on any service; others only on services their teams own."""
     if is_staff_role(user):
         return True
@@ -45,7 +47,7 @@ def owner_team_ids(change: Change) -> frozenset[int]:
     return frozenset(service.owner_team_id for service in change.services.all())
 
 
-def can_edit_change(user: Any, change: Change) -> bool:
+def can_edit_change(user: User, change: Change) -> bool:
     """The requester (a person), owner-team members and managers, while the change is not running or closed."""
     if change.status not in EDITABLE_STATUSES:
         return False
@@ -54,7 +56,7 @@ def can_edit_change(user: Any, change: Change) -> bool:
     return is_change_manager(user) or not owner_team_ids(change).isdisjoint(team_ids(user))
 
 
-def can_report_outcome(user: Any, change: Change) -> bool:
+def can_report_outcome(user: User, change: Change) -> bool:
     """The requester (a pipeline's service account included), owner-team members and managers: the people who
     deploy. Staff roles that only read every change may not write its deployment history."""
     if change.requester_id == user.pk or is_change_manager(user):
@@ -62,14 +64,14 @@ def can_report_outcome(user: Any, change: Change) -> bool:
     return not owner_team_ids(change).isdisjoint(team_ids(user))
 
 
-def can_see_change(user: Any, change: Change) -> bool:
+def can_see_change(user: User, change: Change) -> bool:
     """What ChangeQuerySet.visible_to says, on a change already read (its services prefetched)."""
     if change.requester_id == user.pk:
         return True
     return not owner_team_ids(change).isdisjoint(team_ids(user)) or is_staff_role(user)
 
 
-def get_change_for_gate(user: Any, number: str) -> Change:
+def get_change_for_gate(user: User, number: str) -> Change:
     """The gate's lookup: two queries (the change, its services with their owner teams), visibility checked on
     them in the order that costs a pipeline nothing (its own change) and staff the permission read last."""
     pk = parse_number(number)
@@ -79,7 +81,7 @@ def get_change_for_gate(user: Any, number: str) -> Change:
     return change
 
 
-def get_change_for_user(user: Any, number: str, *, for_edit: bool = False, detail: bool = False) -> Change:
+def get_change_for_user(user: User, number: str, *, for_edit: bool = False, detail: bool = False) -> Change:
     """The change behind ``number`` if ``user`` may see it (else 404); ``for_edit`` also needs edit rights (403)."""
     pk = parse_number(number)
     if pk is None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.catalog.models import Service
 from apps.changes.choices import FAILED_STATUSES, FINISHED_STATUSES, SCHEDULED_STATUSES, ChangeStatus
 from apps.changes.models import Change, ChangeApproval, Environment, RiskPolicy, StandardChangeTemplate, Window
@@ -18,12 +19,12 @@ from apps.core.selectors import audit_events_for
 FAILURE_RATE_DAYS = 30
 
 
-def change_queryset_for(user: Any) -> QuerySet[Change]:
+def change_queryset_for(user: User | AnonymousUser) -> QuerySet[Change]:
     """The base of every list and lookup: the changes ``user`` may see."""
     return Change.objects.visible_to(user).select_related("environment", "requester")
 
 
-def change_detail_queryset_for(user: Any) -> QuerySet[Change]:
+def change_detail_queryset_for(user: User | AnonymousUser) -> QuerySet[Change]:
     """What the change page and the gate read, in a fixed number of queries."""
     services = Service.objects.select_related("owner_team__manager").order_by("name")
     return (
@@ -88,7 +89,7 @@ def recent_change_count(service_ids: Iterable[int], *, exclude_id: int | None, n
     return changes.values("pk").distinct().count()
 
 
-def deployed_without_go(user: Any) -> QuerySet[Change]:
+def deployed_without_go(user: User) -> QuerySet[Change]:
     """Changes deployed although their gate never said go: the list managers review."""
     return change_queryset_for(user).filter(deployed_without_go=True)
 
@@ -109,6 +110,6 @@ def window_list() -> QuerySet[Window]:
     return Window.objects.prefetch_related("services", "environments").order_by("-starts_at")
 
 
-def status_counts(user: Any) -> dict[str, int]:
+def status_counts(user: User) -> dict[str, int]:
     rows = change_queryset_for(user).order_by().values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows if row["status"] in ChangeStatus.values}

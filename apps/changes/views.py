@@ -9,11 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from apps.accounts.http import AuthedRequest
+from apps.accounts.models import User
 from apps.changes import gate, selectors, services
 from apps.changes.exceptions import InvalidTransition, StaleChange
 from apps.changes.filters import ChangeFilterSet
@@ -21,14 +23,10 @@ from apps.changes.forms import ChangeEditForm, ChangeForm, DecideForm, WindowFor
 from apps.changes.models import Change, Window
 from apps.changes.permissions import can_edit_change, get_change_for_user, is_change_manager
 from apps.changes.services.approvals import approval_blockers, approver_kind, pending_teams, who_approves
+from apps.core.http import is_fragment
 
 PAGE_SIZE = 25
 DETAIL = "changes/change_detail.html"
-
-
-def _is_fragment(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not getattr(htmx, "boosted", False)
 
 
 def _add_errors(form: BaseForm, exc: ValidationError) -> None:
@@ -39,18 +37,18 @@ def _add_errors(form: BaseForm, exc: ValidationError) -> None:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def change_list(request: HttpRequest) -> HttpResponse:
+def change_list(request: AuthedRequest) -> HttpResponse:
     """Changes the user may see, filtered with the API's FilterSet; newest first."""
     filterset = ChangeFilterSet(request.GET, queryset=selectors.change_queryset_for(request.user), request=request)
     if not filterset.is_valid():
         return render(request, "changes/change_list.html", {"filterset": filterset, "page": None}, status=400)
     rows = filterset.qs.prefetch_related("services")
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    template = "changes/change_list.html#results" if _is_fragment(request) else "changes/change_list.html"
+    template = "changes/change_list.html#results" if is_fragment(request) else "changes/change_list.html"
     return render(request, template, {"filterset": filterset, "page": page})
 
 
-def _approval_context(user: Any, change: Change) -> dict[str, Any]:
+def _approval_context(user: User, change: Change) -> dict[str, Any]:
     pending = pending_teams(change) if change.status == "awaiting_approval" else []
     return {
         "pending": [(team, who_approves(change, team)) for team in pending],
@@ -60,7 +58,7 @@ def _approval_context(user: Any, change: Change) -> dict[str, Any]:
     }
 
 
-def _detail_context(request: HttpRequest, change: Change, **extra: Any) -> dict[str, Any]:
+def _detail_context(request: AuthedRequest, change: Change, **extra: Any) -> dict[str, Any]:
     return {
         "change": change,
         "gate": gate.gate_decide(change),
@@ -75,14 +73,14 @@ def _detail_context(request: HttpRequest, change: Change, **extra: Any) -> dict[
 
 @login_required
 @require_GET
-def change_detail(request: HttpRequest, number: str) -> HttpResponse:
+def change_detail(request: AuthedRequest, number: str) -> HttpResponse:
     change = get_change_for_user(request.user, number, detail=True)
     return render(request, DETAIL, _detail_context(request, change))
 
 
 @login_required
 @require_POST
-def change_decide(request: HttpRequest, number: str) -> HttpResponse:
+def change_decide(request: AuthedRequest, number: str) -> HttpResponse:
     """Approve or reject; errors come back on the page next to the form (status 200, what htmx swaps)."""
     change = get_change_for_user(request.user, number, detail=True)
     form = DecideForm(request.POST)
@@ -101,7 +99,7 @@ def change_decide(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def change_cancel(request: HttpRequest, number: str) -> HttpResponse:
+def change_cancel(request: AuthedRequest, number: str) -> HttpResponse:
     change = get_change_for_user(request.user, number, for_edit=True)
     try:
         services.change_transition(change=change, to="cancelled", actor=request.user)
@@ -112,7 +110,7 @@ def change_cancel(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def change_create(request: HttpRequest) -> HttpResponse:
+def change_create(request: AuthedRequest) -> HttpResponse:
     """Open a change; it is scored at once and routed. A refused form keeps what was typed."""
     form = ChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -128,7 +126,7 @@ def change_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def change_edit(request: HttpRequest, number: str) -> HttpResponse:
+def change_edit(request: AuthedRequest, number: str) -> HttpResponse:
     """Edit an open change (requester, owner teams, managers). A refused form keeps what was typed; a change
     edited by someone else since the form was loaded answers 409 and nothing is written."""
     change = get_change_for_user(request.user, number, for_edit=True, detail=True)
@@ -151,18 +149,18 @@ def change_edit(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def window_list(request: HttpRequest) -> HttpResponse:
+def window_list(request: AuthedRequest) -> HttpResponse:
     """Freeze and maintenance windows: everyone signed in reads them (as in the API); managers edit them."""
     windows = selectors.window_list().order_by("-is_active", "-starts_at", "-id")
     context = {"windows": windows, "can_manage": is_change_manager(request.user)}
     return render(request, "changes/window_list.html", context)
 
 
-def _window_form(request: HttpRequest, window: Window | None) -> HttpResponse:
+def _window_form(request: AuthedRequest, window: Window | None) -> HttpResponse:
     """Create (``window`` None) or edit a window through the API's services; errors stay next to the fields."""
     if not is_change_manager(request.user):
         raise PermissionDenied("Only managers and administrators manage windows.")
-    initial = {"timezone": getattr(request.user, "timezone", "UTC")}  # a new window starts in the author's zone
+    initial = {"timezone": request.user.timezone}  # a new window starts in the author's zone
     form = WindowForm(request.POST or None, window=window, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -180,11 +178,11 @@ def _window_form(request: HttpRequest, window: Window | None) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def window_create(request: HttpRequest) -> HttpResponse:
+def window_create(request: AuthedRequest) -> HttpResponse:
     return _window_form(request, None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def window_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def window_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     return _window_form(request, get_object_or_404(Window, pk=pk))

@@ -143,8 +143,8 @@ def test_inbox_queries_do_not_grow_with_changes(client_for, medium, teammate, dj
     client = client_for(teammate)
     medium()
     client.get(INBOX)
-    # Session, user, requests' page, then changes: managed teams, teams, board, changes, services, approvals.
-    with django_assert_num_queries(9) as few:
+    # Session, user, requests' page, then changes: teams (member and managed), board, changes, services, approvals.
+    with django_assert_num_queries(8) as few:
         client.get(INBOX)
     for n in range(5):
         medium(title=f"Deploy {n}")

@@ -73,8 +73,8 @@ def test_inbox_query_count_is_pinned_and_independent_of_rows(
     client = client_for(manager)
     waiting()
     client.get(INBOX)  # warm caches that do not depend on the page (content types, sessions)
-    # Session, user; requests: one page (no count below a page); changes: managed teams, teams, board, changes.
-    with django_assert_num_queries(7) as few:
+    # Session, user; requests: one page (no count below a page); changes: teams (member and managed), board, changes.
+    with django_assert_num_queries(6) as few:
         assert client.get(INBOX).status_code == 200
     for _ in range(15):
         waiting(requester=UserFactory(member_of=[owner.primary_team]))

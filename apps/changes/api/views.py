@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasScope
+from apps.accounts.http import signed_in_user
 from apps.changes import gate, selectors, services
 from apps.changes.api.pagination import ChangeCursorPagination
 from apps.changes.api.serializers import (
@@ -88,12 +89,12 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return selectors.change_detail_queryset_for(self.request.user)
 
     def get_object(self) -> Change:
-        change = get_change_for_user(self.request.user, self.kwargs["number"], detail=True)
+        change = get_change_for_user(signed_in_user(self.request), self.kwargs["number"], detail=True)
         self.check_object_permissions(self.request, change)
         return change
 
     def _answer(self, change: Change, code: int = status.HTTP_200_OK) -> Response:
-        change = get_change_for_user(self.request.user, change.number, detail=True)
+        change = get_change_for_user(signed_in_user(self.request), change.number, detail=True)
         response = Response(ChangeSerializer(change, context=self.get_serializer_context()).data, status=code)
         return with_etag(response, change.version)
 
@@ -118,7 +119,9 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = ChangeUpdateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         try:
-            services.change_update(change=change, actor=request.user, expected_version=version, **data.validated_data)
+            services.change_update(
+                change=change, actor=signed_in_user(request), expected_version=version, **data.validated_data
+            )
         except DjangoValidationError as exc:
             raise exceptions.ValidationError(_field_errors(exc)) from exc
         except StaleChange as exc:
@@ -136,7 +139,9 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data.is_valid(raise_exception=True)
         try:
             change, created = services.change_open_for_pipeline(
-                requester=request.user, data=data.to_change_data(), visible=selectors.change_queryset_for(request.user)
+                requester=signed_in_user(request),
+                data=data.to_change_data(),
+                visible=selectors.change_queryset_for(request.user),
             )
         except DjangoValidationError as exc:
             raise exceptions.ValidationError(_field_errors(exc)) from exc
@@ -150,7 +155,7 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["get"], throttle_classes=[GateRateThrottle, UserRateThrottle], filterset_class=None)
     def gate(self, request: Request, number: str | None = None) -> Response:
         """go, wait or no-go for deploying now, with the reasons; ``Retry-After`` on wait."""
-        change = get_change_for_gate(request.user, self.kwargs["number"])  # polled: the leanest lookup
+        change = get_change_for_gate(signed_in_user(request), self.kwargs["number"])  # polled: the leanest lookup
         self.check_object_permissions(request, change)
         try:
             answer = gate.gate_decide(change)
@@ -181,12 +186,12 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def outcome(self, request: Request, number: str | None = None) -> Response:
         """Report started / succeeded / failed / rolled_back; a repeated report changes nothing."""
         change = self.get_object()
-        if not can_report_outcome(request.user, change):
+        if not can_report_outcome(signed_in_user(request), change):
             raise exceptions.PermissionDenied("Only the requester, the owner teams and managers report outcomes.")
         data = OutcomeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            services.change_record_outcome(change=change, actor=request.user, **data.validated_data)
+            services.change_record_outcome(change=change, actor=signed_in_user(request), **data.validated_data)
         except DjangoValidationError as exc:
             raise exceptions.ValidationError(_field_errors(exc)) from exc
         return self._answer(change)
@@ -205,7 +210,7 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         decision = Decision.APPROVED if data.validated_data["decision"] == "approve" else Decision.REJECTED
         try:
             services.change_decide(
-                change=change, actor=request.user, decision=decision, comment=data.validated_data["comment"]
+                change=change, actor=signed_in_user(request), decision=decision, comment=data.validated_data["comment"]
             )
         except DjangoValidationError as exc:
             raise exceptions.ValidationError(_field_errors(exc)) from exc
@@ -225,7 +230,7 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            services.change_transition(change=change, actor=request.user, **data.validated_data)
+            services.change_transition(change=change, actor=signed_in_user(request), **data.validated_data)
         except InvalidTransition as exc:
             raise exceptions.ValidationError({"to": [exc.message]}) from exc
         except DjangoValidationError as exc:
@@ -260,6 +265,8 @@ class WindowViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
 
     def perform_create(self, serializer: Any) -> None:
         try:
-            serializer.instance = services.window_create(actor=self.request.user, **serializer.validated_data)
+            serializer.instance = services.window_create(
+                actor=signed_in_user(self.request), **serializer.validated_data
+            )
         except DjangoValidationError as exc:
             raise exceptions.ValidationError(_field_errors(exc)) from exc

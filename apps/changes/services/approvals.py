@@ -38,15 +38,15 @@ def owner_teams(change: Change) -> list[Team]:
     return sorted(teams.values(), key=lambda team: team.name)
 
 
-def is_board_member(user: Any) -> bool:
+def is_board_member(user: User) -> bool:
     return Membership.objects.filter(user_id=user.pk, team__advisory_board__isnull=False).exists()
 
 
-def is_member(user: Any, team: Team) -> bool:
+def is_member(user: User, team: Team) -> bool:
     return team.manager_id == user.pk or Membership.objects.filter(user_id=user.pk, team_id=team.pk).exists()
 
 
-def approver_kind(user: Any, change: Change, team: Team) -> str | None:
+def approver_kind(user: User, change: Change, team: Team) -> str | None:
     """The kind of approval ``user`` gives for ``team``'s part of ``change``, or None if they may not."""
     if user.pk in (change.requester_id, change.ci_actor_id):
         return None
@@ -74,13 +74,13 @@ def who_approves(change: Change, team: Team) -> str:
     return f"a member of {team.name} other than the requester and the CI actor"
 
 
-def board_members() -> list[Any]:
+def board_members() -> list[User]:
     return list(User.objects.filter(memberships__team__advisory_board__isnull=False).distinct().order_by("pk"))
 
 
-def approver_candidates(change: Change, team: Team) -> list[Any]:
+def approver_candidates(change: Change, team: Team) -> list[User]:
     """Everyone approver_kind accepts for ``team``'s part of ``change``: the people to tell it waits for them."""
-    manager: list[Any] = [team.manager] if team.manager is not None else []
+    manager: list[User] = [team.manager] if team.manager is not None else []
     if change.type == ChangeType.EMERGENCY:
         pool = manager or board_members()
     elif change.tier == Tier.HIGH:
@@ -135,7 +135,7 @@ def _open_review(change: Change, team: Team, now: dt.datetime) -> None:
         audit_record(target=change, verb="review_opened", actor=None, team=team.slug, due_at=due.isoformat())
 
 
-def _approve(change: Change, *, actor: Any, kind: str) -> Change:
+def _approve(change: Change, *, actor: User | None, kind: str) -> Change:
     now = timezone.now()
     moved_window = _move_pipeline_window(change, now)
     emergency = change.type == ChangeType.EMERGENCY
@@ -157,7 +157,7 @@ def _approve(change: Change, *, actor: Any, kind: str) -> Change:
     return change
 
 
-def _record_override(change: Change, actor: Any) -> None:
+def _record_override(change: Change, actor: User | None) -> None:
     """An approved emergency change passes the freezes its window meets: say which, on the timeline."""
     met = windows_meeting(
         window_specs(),
@@ -171,7 +171,7 @@ def _record_override(change: Change, actor: Any) -> None:
         audit_record(target=change, verb="freeze_overridden", actor=actor, freezes=[spec.title for spec, _ in met])
 
 
-def change_route(*, change: Change, actor: Any = None) -> Change:
+def change_route(*, change: Change, actor: User | None = None) -> Change:
     """After scoring: a low-tier change (not emergency) is approved by policy; others wait for approvers."""
     if change.tier == Tier.LOW and change.type != ChangeType.EMERGENCY:
         ChangeApproval.objects.create(
@@ -189,7 +189,7 @@ def change_route(*, change: Change, actor: Any = None) -> Change:
     return change
 
 
-def _refusal(actor: Any, change: Change) -> str:
+def _refusal(actor: User, change: Change) -> str:
     if actor.pk == change.requester_id:
         return "You requested this change: someone else must decide it."
     if actor.pk == change.ci_actor_id:
@@ -197,7 +197,7 @@ def _refusal(actor: Any, change: Change) -> str:
     return "You are not among the approvers this change still needs."
 
 
-def _check_decision(change: Change, actor: Any, decision: str, comment: str) -> list[tuple[Team, str]]:
+def _check_decision(change: Change, actor: User, decision: str, comment: str) -> list[tuple[Team, str]]:
     if decision not in Decision.values:
         raise ValidationError({"decision": f"Choose one of: {', '.join(Decision.values)}."})
     if decision == Decision.REJECTED and not comment:
@@ -216,7 +216,7 @@ def _check_decision(change: Change, actor: Any, decision: str, comment: str) -> 
 
 
 def _record_decisions(
-    change: Change, actor: Any, mine: list[tuple[Team, str]], decision: str, comment: str
+    change: Change, actor: User, mine: list[tuple[Team, str]], decision: str, comment: str
 ) -> list[ChangeApproval]:
     rows = []
     for team, kind in mine:
@@ -245,7 +245,7 @@ def _record_decisions(
 
 @transaction.atomic
 def change_decide(
-    *, change: Change, actor: Any, decision: str, comment: str = "", expected_version: int | None = None
+    *, change: Change, actor: User, decision: str, comment: str = "", expected_version: int | None = None
 ) -> Change:
     """Approve or reject for every pending owner team ``actor`` may decide for; the last approval approves.
 

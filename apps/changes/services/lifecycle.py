@@ -8,12 +8,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from apps.accounts.models import User
+from apps.catalog.models import Service
 from apps.changes import conf
 from apps.changes.choices import EDITABLE_STATUSES, TIER_RANK, TRANSITIONS, ChangeStatus, ChangeType, Tier
 from apps.changes.exceptions import CiRunTaken, InvalidTransition
@@ -50,7 +51,7 @@ class ChangeData:
     """What a person or a pipeline gives to open a change; the API serializer and the form build it."""
 
     title: str
-    services: list[Any]
+    services: list[Service]
     environment: Environment
     type: str = ChangeType.NORMAL
     template: StandardChangeTemplate | None = None
@@ -137,7 +138,9 @@ def _content_errors(data: ChangeData) -> dict[str, str]:
     return errors
 
 
-def change_validate(*, requester: Any, data: ChangeData, now: dt.datetime, new_services: Any = None) -> None:
+def change_validate(
+    *, requester: User, data: ChangeData, now: dt.datetime, new_services: list[Service] | None = None
+) -> None:
     """Complete ``data`` (template, pipeline window) and raise ValidationError keyed by field if it is wrong.
 
     ``requester`` must be allowed to open changes on ``new_services`` (all of ``data.services`` when None): an
@@ -151,12 +154,12 @@ def change_validate(*, requester: Any, data: ChangeData, now: dt.datetime, new_s
         raise ValidationError({"services": "You may open changes only on services your teams own."})
 
 
-def _ci_actor(login: str) -> Any:
+def _ci_actor(login: str) -> User | None:
     """The person a CI login names, by user name or email, where one exists."""
     login = login.strip()
     if not login:
         return None
-    people = get_user_model().objects.filter(is_active=True, is_service_account=False)
+    people = User.objects.filter(is_active=True, is_service_account=False)
     return people.filter(Q(username__iexact=login) | Q(email__iexact=login)).order_by("pk").first()
 
 
@@ -168,7 +171,7 @@ def _row_fields(data: ChangeData) -> dict[str, Any]:
 
 
 @transaction.atomic
-def change_create(*, requester: Any, data: ChangeData, submit: bool = True, actor: Any = None) -> Change:
+def change_create(*, requester: User, data: ChangeData, submit: bool = True, actor: User | None = None) -> Change:
     """Open a change (draft), and unless ``submit`` is False submit it: scored, then routed for approval."""
     change_validate(requester=requester, data=data, now=timezone.now())
     change = Change.objects.create(requester=requester, **_row_fields(data))
@@ -198,7 +201,7 @@ def _find_ci_run(data: ChangeData) -> Change | None:
     ).first()
 
 
-def change_open_for_pipeline(*, requester: Any, data: ChangeData, visible: Any) -> tuple[Change, bool]:
+def change_open_for_pipeline(*, requester: User, data: ChangeData, visible: QuerySet[Change]) -> tuple[Change, bool]:
     """Open the change of one CI run attempt once: (change, created). A retry, even concurrent, gets the same one.
 
     ``visible`` is the caller's queryset of changes: a run that opened a change the caller cannot see
@@ -218,7 +221,7 @@ def change_open_for_pipeline(*, requester: Any, data: ChangeData, visible: Any) 
     return existing, False
 
 
-def change_submit(*, change: Change, actor: Any) -> Change:
+def change_submit(*, change: Change, actor: User) -> Change:
     """Draft to assessing, scored, then routed (approved by policy or awaiting approval)."""
     move(change, to=S.ASSESSING, actor=actor)
     change_score(change=change, actor=actor)
@@ -227,7 +230,7 @@ def change_submit(*, change: Change, actor: Any) -> Change:
 
 @transaction.atomic
 def change_transition(
-    *, change: Change, to: str, actor: Any, comment: str = "", expected_version: int | None = None
+    *, change: Change, to: str, actor: User, comment: str = "", expected_version: int | None = None
 ) -> Change:
     """Cancel or submit a change by hand (approvals and outcomes have their own services)."""
     check_version(change, expected_version)
@@ -267,7 +270,7 @@ def _current_data(change: Change, values: dict[str, Any]) -> ChangeData:
 
 
 @transaction.atomic
-def change_update(*, change: Change, actor: Any, expected_version: int | None = None, **values: Any) -> Change:
+def change_update(*, change: Change, actor: User, expected_version: int | None = None, **values: Any) -> Change:
     """Edit an open change; only the fields given are written (last write wins per field without a version).
 
     Edits that matter (MATTERS) reset the approvals and route again; evidence edits (RESCORE) rescore, and a
@@ -294,7 +297,7 @@ def change_update(*, change: Change, actor: Any, expected_version: int | None = 
     return _after_edit(change, actor, changed)
 
 
-def _after_edit(change: Change, actor: Any, changed: list[str]) -> Change:
+def _after_edit(change: Change, actor: User, changed: list[str]) -> Change:
     if change.status not in EDITABLE_STATUSES or change.status == S.DRAFT:
         return change
     routed = change.status in (S.AWAITING_APPROVAL, S.APPROVED)
@@ -321,7 +324,7 @@ def _rank(tier: str) -> int:
     return TIER_RANK[Tier(tier)] if tier in Tier.values else TIER_RANK[Tier.HIGH]
 
 
-def _route_again(change: Change, actor: Any, changed: list[str], *, rescore: bool) -> Change:
+def _route_again(change: Change, actor: User, changed: list[str], *, rescore: bool) -> Change:
     """A new approval round: the earlier approvals no longer count; assessed (and scored) and routed as if new."""
     cas_update(change, approval_round=change.approval_round + 1, approved_at=None, freeze_override=False)
     audit_record(target=change, verb="approvals_reset", actor=actor, fields=changed)

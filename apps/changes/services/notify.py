@@ -12,18 +12,18 @@ renders and queues, so it imports nothing from the routing rules.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from apps.accounts.models import User
 from apps.changes.models import Change, ChangeApproval
 from apps.core.notifications import Email, notification_queue
 
 
-def reachable(people: Iterable[Any]) -> list[Any]:
+def reachable(people: Iterable[User | None]) -> list[User]:
     """Active people with an address, once each, in the order given (service accounts read no mail)."""
-    seen: dict[int, Any] = {}
+    seen: dict[int, User] = {}
     for person in people:
         if person is not None and person.is_active and person.email and not person.is_service_account:
             seen.setdefault(person.pk, person)
@@ -34,7 +34,7 @@ def _url(change: Change) -> str:
     return str(settings.SITE_URL).rstrip("/") + change.get_absolute_url()
 
 
-def change_notify_approvers(*, change: Change, approvers: list[Any], blockers: list[str] | None = None) -> list[int]:
+def change_notify_approvers(*, change: Change, approvers: list[User], blockers: list[str] | None = None) -> list[int]:
     """Tell ``approvers`` that ``change`` waits for their decision: one email each per approval round.
 
     The outbox ids of the rows queued now (none for people already told in this round).
@@ -53,7 +53,7 @@ def change_notify_approvers(*, change: Change, approvers: list[Any], blockers: l
     )
 
 
-def decision_recipient(change: Change) -> Any:
+def decision_recipient(change: Change) -> User | None:
     """Who hears of decisions: the requester, or for a pipeline's service account the run's CI actor."""
     if change.requester.is_service_account:
         return change.ci_actor

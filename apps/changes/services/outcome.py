@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.changes.choices import FINISHED_STATUSES, ChangeStatus, Outcome
 from apps.changes.models import Change
 from apps.changes.services.state import cas_update, check_version, move
@@ -27,7 +28,7 @@ def change_gate_went(*, change: Change, now: dt.datetime | None = None) -> None:
         change.gate_go_at = moment
 
 
-def _flag_without_go(change: Change, actor: Any, outcome: str) -> None:
+def _flag_without_go(change: Change, actor: User, outcome: str) -> None:
     if change.gate_go_at is None and not change.deployed_without_go:
         Change.objects.filter(pk=change.pk).update(deployed_without_go=True)
         change.deployed_without_go = True
@@ -51,7 +52,7 @@ def _check(change: Change, outcome: str, at: dt.datetime) -> bool:
 
 @transaction.atomic
 def change_record_outcome(
-    *, change: Change, outcome: str, actor: Any, at: dt.datetime | None = None, expected_version: int | None = None
+    *, change: Change, outcome: str, actor: User, at: dt.datetime | None = None, expected_version: int | None = None
 ) -> Change:
     """Record started / succeeded / failed / rolled back; a deployment the gate never allowed is flagged.
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from apps.accounts.models import validate_timezone
+from apps.accounts.models import User, validate_timezone
 from apps.changes.choices import RuleKind, WindowKind
 from apps.changes.models import PolicyRule, RiskPolicy, Window
 from apps.changes.permissions import is_change_manager
@@ -27,7 +27,7 @@ def policy_rule_save(
     kind: str = RuleKind.SCORE,
     position: int = 0,
     description: str = "",
-    actor: Any = None,
+    actor: User | None = None,
 ) -> PolicyRule:
     """Add or replace (by name) one rule of ``policy`` after checking it (apps.changes.policy.rules)."""
     if kind not in RuleKind.values:
@@ -72,7 +72,7 @@ def _window_clean(values: dict[str, Any]) -> dict[str, Any]:
     return {**values, "title": values["title"].strip()}
 
 
-def _check_manager(actor: Any, verb: str) -> None:
+def _check_manager(actor: User | None, verb: str) -> None:
     if actor is not None and not is_change_manager(actor):
         raise PermissionDenied(f"Only managers and administrators {verb} windows.")
 
@@ -80,7 +80,7 @@ def _check_manager(actor: Any, verb: str) -> None:
 @transaction.atomic
 def window_create(
     *,
-    actor: Any,
+    actor: User | None,
     kind: str,
     title: str,
     starts_at: dt.datetime,
@@ -112,7 +112,7 @@ WINDOW_FIELDS = ("kind", "title", "reason", "all_services", "timezone", "starts_
 
 
 @transaction.atomic
-def window_update(*, window: Window, actor: Any, **values: Any) -> Window:
+def window_update(*, window: Window, actor: User | None, **values: Any) -> Window:
     """Edit a window (managers and administrators): the fields given are written; ValidationError keyed by field.
 
     The gate sees the edit at once: saving bumps ``updated_at``, part of its window cache key (windows.window_specs).

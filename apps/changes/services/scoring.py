@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.catalog.choices import Criticality
 from apps.changes import selectors
 from apps.changes.choices import Tier
@@ -103,7 +104,7 @@ def _no_policy(values: dict[str, Any]) -> Assessment:
     return Assessment(score=0, tier=Tier.HIGH, policy_version=0, attributes=values, rules_fired=[error])
 
 
-def change_score(*, change: Change, actor: Any = None) -> Assessment:
+def change_score(*, change: Change, actor: User | None = None) -> Assessment:
     """Assess ``change`` with the active policy and store the decision with its inputs (and an audit row).
 
     Called inside the caller's transaction (lifecycle services); writes only the scoring columns.

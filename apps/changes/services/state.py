@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.changes.choices import TRANSITIONS
 from apps.changes.exceptions import InvalidTransition, StaleChange
 from apps.changes.models import Change
@@ -28,7 +29,7 @@ def cas_update(change: Change, **fields: Any) -> None:
     change.refresh_from_db()
 
 
-def move(change: Change, *, to: str, actor: Any, comment: str = "", **fields: Any) -> Change:
+def move(change: Change, *, to: str, actor: User | None, comment: str = "", **fields: Any) -> Change:
     """Move ``change`` to ``to`` if choices.TRANSITIONS allows it; InvalidTransition names the current state."""
     if to not in TRANSITIONS.get(change.status, frozenset()):
         raise InvalidTransition(change.status, to)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet, Subquery
 
+from apps.accounts.models import User
 from apps.catalog.choices import ApprovalRule
 from apps.fulfillment.choices import RequestStatus
 from apps.fulfillment.models import ServiceRequest
@@ -15,7 +17,7 @@ from apps.fulfillment.selectors.requests import LIST_RELATED
 APPROVE_PERM = "fulfillment.approve_servicerequest"
 
 
-def approval_inbox_queryset(user: Any) -> QuerySet[ServiceRequest]:
+def approval_inbox_queryset(user: User | AnonymousUser) -> QuerySet[ServiceRequest]:
     """Requests awaiting approval that ``user`` may decide, oldest first.
 
     The SQL twin of apps.fulfillment.permissions.is_approver (the rule itself): the requester's

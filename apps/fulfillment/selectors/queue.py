@@ -22,7 +22,7 @@ QUEUE_ROW_FIELDS = (
 )  # fmt: skip
 
 
-def queue_teams_for(user: Any) -> QuerySet[Team]:
+def queue_teams_for(user: User | AnonymousUser) -> QuerySet[Team]:
     """Teams whose queue ``user`` sees: those they work in as an agent, and those they manage."""
     if not user.is_authenticated:
         return Team.objects.none()
@@ -34,7 +34,7 @@ def queue_teams_for(user: Any) -> QuerySet[Team]:
     return Team.objects.filter(teams)
 
 
-def can_see_queue(user: Any) -> bool:
+def can_see_queue(user: User | AnonymousUser) -> bool:
     """Agents, superusers and team managers have a queue (one query at most)."""
     if not user.is_authenticated:
         return False
@@ -54,7 +54,7 @@ def queue_team_ids(user: User | AnonymousUser) -> frozenset[int]:
     return ids.managed | ids.member
 
 
-def queue_queryset_for(user: Any) -> QuerySet[ServiceRequest]:
+def queue_queryset_for(user: User | AnonymousUser) -> QuerySet[ServiceRequest]:
     """The requests of the teams ``user`` works in (agents) or manages (managers), ready for the queue's columns.
 
     The team ids are read first and inlined: at a million rows PostgreSQL plans a literal IN list in a third of
@@ -101,11 +101,11 @@ def queue_page(queryset: QuerySet[ServiceRequest], *, number: Any, page_size: in
     return QueuePage(object_list=rows[:page_size], number=page, has_next=len(rows) > page_size)
 
 
-def saved_filters_for(user: Any) -> QuerySet[SavedFilter]:
+def saved_filters_for(user: User) -> QuerySet[SavedFilter]:
     return SavedFilter.objects.filter(user_id=user.pk).only("pk", "name", "query", "user_id")
 
 
-def canned_replies_for(user: Any, sr: ServiceRequest) -> QuerySet[CannedReply]:
+def canned_replies_for(user: User, sr: ServiceRequest) -> QuerySet[CannedReply]:
     """The request team's canned replies, for that team's agents only (the same rule as internal notes)."""
     from apps.fulfillment.permissions import is_agent_of  # permissions imports this package
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     BooleanField,
     Exists,
@@ -20,7 +21,7 @@ from django.db.models import (
     Value,
 )
 
-from apps.accounts.models import Membership
+from apps.accounts.models import Membership, User
 from apps.core.models import AuditEvent
 from apps.core.selectors import audit_events_for
 from apps.fulfillment.choices import RequestStatus
@@ -29,12 +30,12 @@ from apps.fulfillment.models import Comment, ServiceRequest
 LIST_RELATED = ("item", "team", "requester__primary_team", "requested_for", "assignee")
 
 
-def request_queryset_for(user: Any) -> QuerySet[ServiceRequest]:
+def request_queryset_for(user: User | AnonymousUser) -> QuerySet[ServiceRequest]:
     """Every request ``user`` may see, with what lists and permission checks read (constant queries)."""
     return ServiceRequest.objects.visible_to(user).select_related(*LIST_RELATED)
 
 
-def request_mine_queryset(user: Any) -> QuerySet[ServiceRequest]:
+def request_mine_queryset(user: User) -> QuerySet[ServiceRequest]:
     """ "My requests": filed by, requested for or watched by ``user`` (agents' queues are elsewhere)."""
     watched = ServiceRequest.watchers.through.objects.filter(user_id=user.pk).values("servicerequest_id")
     mine = Q(requester=user) | Q(requested_for=user) | Q(pk__in=watched)
@@ -65,10 +66,12 @@ def request_people_load(sr: ServiceRequest) -> list[Any]:
     return [person for person in people if person.is_watching]
 
 
-def request_detail_queryset_for(user: Any) -> QuerySet[ServiceRequest]:
+def request_detail_queryset_for(user: User | AnonymousUser) -> QuerySet[ServiceRequest]:
     """The requests ``user`` may see (as ``request_queryset_for``) with the request page's data and whether
     ``user`` belongs to the request's team and approval team (read by apps.fulfillment.permissions through
     ``viewer_teams``), all in one query."""
+    if not isinstance(user, User):  # anonymous: nothing to show, and no membership to look up
+        return ServiceRequest.objects.none()
     memberships = Membership.objects.filter(user_id=user.pk)
     return _with_detail(ServiceRequest.objects.visible_to(user)).annotate(
         _viewer_id=Value(user.pk, output_field=IntegerField()),
@@ -77,7 +80,7 @@ def request_detail_queryset_for(user: Any) -> QuerySet[ServiceRequest]:
     )
 
 
-def viewer_teams(sr: ServiceRequest, user: Any) -> dict[int, bool] | None:
+def viewer_teams(sr: ServiceRequest, user: User | AnonymousUser) -> dict[int, bool] | None:
     """``{team_id: member?}`` for ``sr``'s team and approval team, when ``sr`` came from
     ``request_detail_queryset_for(user)`` for this same user; else None (the caller reads the memberships)."""
     loaded = sr.__dict__
@@ -105,7 +108,7 @@ class TimelineEntry:
     """One line of a request's activity: an audit event or a comment."""
 
     at: dt.datetime
-    actor: Any
+    actor: User | None
     text: str
     comment: Comment | None = None
     note: str = ""

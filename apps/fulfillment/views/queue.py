@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts.http import AuthedRequest
+from apps.accounts.models import User
 from apps.core.http import is_fragment
 from apps.core.renderers import JINJA_WIDGETS
 from apps.fulfillment import permissions
@@ -56,7 +57,7 @@ CSV_HEADER = ["number", "subject", "item", "service", "team", "requester", "assi
               "created_at", "updated_at", "due_at", "overdue"]  # fmt: skip
 
 
-def _require_queue(user: Any) -> None:
+def _require_queue(user: User) -> None:
     if not selectors.can_see_queue(user):
         raise PermissionDenied("The queue is for agents and team managers.")
 
@@ -134,7 +135,7 @@ class _LocalTimes:
         return local.isoformat(), text
 
 
-def rows_html(rows: list[dict[str, Any]], user: Any, work_team_ids: frozenset[int], everywhere: bool) -> SafeString:
+def rows_html(rows: list[dict[str, Any]], user: User, work_team_ids: frozenset[int], everywhere: bool) -> SafeString:
     """The queue's <tr> elements for selectors.queue.QUEUE_ROW_FIELDS rows."""
     context = {
         "rows": rows,
