@@ -172,6 +172,7 @@ STEWARD_ATTACHMENT_TYPES = env.list(
 STEWARD_BODY_LIMITS: dict[str, int] = {
     "/": 2 * 1024 * 1024,
     "/requests/*/attachments/": STEWARD_ATTACHMENT_MAX_BYTES + 64 * 1024,  # the file plus multipart framing
+    "/knowledge/*/files/": STEWARD_ATTACHMENT_MAX_BYTES + 64 * 1024,  # article files: the same limit
     **env.dict("STEWARD_BODY_LIMITS", cast={"value": int}, default={}),
 }
 # Django's own check (it raises RequestDataTooBig, answered 413 too) is only a backstop for the limits above.

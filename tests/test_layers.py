@@ -18,7 +18,7 @@ LAYERS: dict[str, set[str]] = {
     "approvals": {"core", "accounts"},
     "automation": {"core", "accounts"},
     "catalog": {"core", "accounts", "automation"},
-    "fulfillment": {"core", "accounts", "approvals", "automation", "catalog"},
+    "fulfillment": {"core", "accounts", "approvals", "automation", "catalog", "knowledge"},
     "changes": {"core", "accounts", "approvals", "catalog"},
     "knowledge": {"core", "accounts", "catalog"},
     "demo": {"core", "accounts", "approvals", "automation", "catalog", "fulfillment", "changes", "knowledge"},

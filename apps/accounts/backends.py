@@ -13,6 +13,7 @@ from django.db.models import Field, Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 
+from apps.accounts.models import User
 from apps.accounts.throttling import client_ip, login_attempt_begin, login_attempt_succeeded
 
 
@@ -85,18 +86,18 @@ class ThrottledModelBackend(ModelBackend):
 
     def authenticate(
         self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
-    ) -> Any:
+    ) -> User | None:
         if username is None or password is None:
             return None
         ip_address = client_ip(request)
         login_attempt_begin(username=username, ip_address=ip_address)
         user = super().authenticate(request, username=username, password=password, **kwargs)
-        if user is None or getattr(user, "is_service_account", False):
+        if user is None or user.is_service_account:
             return None  # already counted as a failure
         login_attempt_succeeded(username=username, ip_address=ip_address)
         return user
 
-    def get_user(self, user_id: Any) -> Any:
+    def get_user(self, user_id: Any) -> User | None:
         """The session's user, with the permission sets ModelBackend would read in two more queries.
 
         Every page asks for permissions (the navbar's ``perms``, the views' ``has_perm``): read in the same

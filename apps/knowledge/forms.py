@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from django import forms
 
-from apps.accounts.models import Team
+from apps.accounts.models import Team, User
 from apps.catalog.models import CatalogItem, Service
 from apps.core.surrogates import SurrogateSafeFormMixin
 from apps.knowledge.choices import ArticleAudience, ArticleState
@@ -50,7 +50,7 @@ class ArticleForm(SurrogateSafeFormMixin, forms.Form):
     message = forms.CharField(label="What changed", max_length=200, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         teams = Team.objects.order_by("name")
         owner_team = cast(forms.ModelChoiceField, self.fields["owner_team"])
@@ -139,3 +139,9 @@ class PeriodForm(forms.Form):
         if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
             self.add_error("end", "The end comes on or after the start.")
         return cleaned
+
+
+class AttachmentForm(forms.Form):
+    """A file or image for an article; apps.core.uploads checks its size, type and content."""
+
+    file = forms.FileField(help_text="Images show in the article when its Markdown names them: ![text](address).")

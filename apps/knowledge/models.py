@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -195,3 +197,59 @@ class ReviewReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article} (week of {self.week})"
+
+
+class ArticleLink(models.Model):
+    """An article an agent linked to something of another app (e.g. a service request) as its answer.
+
+    The subject is named by type label and id (like automation runs), so knowledge imports none of those apps;
+    apps.knowledge.registry says who may see and link each type.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="links")
+    subject_type = models.CharField(max_length=60)
+    subject_id = models.CharField(max_length=40)
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["linked_at", "id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"], name="knowledge_link_subject")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "article"], name="%(app_label)s_%(class)s_once_per_subject"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} for {self.subject_type}:{self.subject_id}"
+
+
+def attachment_path(instance: ArticleAttachment, filename: str) -> str:
+    # A random folder per file: names people chose never collide nor tell the URL of another file.
+    return f"knowledge/{uuid.uuid4().hex}/{filename}"
+
+
+class ArticleAttachment(models.Model):
+    """A file or image of an article, served only to those who may read the article."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    def get_absolute_url(self) -> str:
+        return reverse("knowledge:attachment-download", kwargs={"slug": self.article.slug, "pk": self.pk})
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

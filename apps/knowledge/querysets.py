@@ -1,40 +1,46 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.db.models import Q
 
 from apps.accounts.choices import Role
+from apps.accounts.models import User
+from apps.accounts.selectors import team_ids_for
 from apps.knowledge.choices import READABLE_STATES, ArticleAudience
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from apps.knowledge.models import Article  # noqa: F401  # named in the QuerySet["..."] base for mypy
 
 #: Roles that read "agents only" articles.
 AGENT_ROLES = (Role.AGENT.value, Role.MANAGER.value, Role.ADMINISTRATOR.value)
+# Where is_agent keeps its answer on the user object; no other code reads or writes it.
+_IS_AGENT_CACHE = "_knowledge_is_agent"
 
 
-def team_ids(user: Any) -> frozenset[int]:
-    """Teams ``user`` belongs to, read once per user object (views, filters and search ask repeatedly)."""
-    cached = getattr(user, "_knowledge_team_ids", None)
+def team_ids(user: User | AnonymousUser) -> frozenset[int]:
+    """Teams ``user`` belongs to (accounts.selectors.team_ids_for, read once per request: views, filters and
+    search ask repeatedly) and, for a service account, the owner team it acts for."""
+    member = team_ids_for(user).member
+    if isinstance(user, User) and user.owner_team_id is not None:
+        return member | {user.owner_team_id}
+    return member
+
+
+def is_agent(user: User) -> bool:
+    """Whether ``user`` reads "agents only" articles; asked once per user object (a request)."""
+    cached = getattr(user, _IS_AGENT_CACHE, None)
     if cached is None:
-        ids = set(user.memberships.values_list("team_id", flat=True)) if user.is_authenticated else set()
-        if getattr(user, "owner_team_id", None):
-            ids.add(user.owner_team_id)  # a service account acts for its owner team
-        cached = user._knowledge_team_ids = frozenset(ids)
-    return cached
-
-
-def is_agent(user: Any) -> bool:
-    cached = getattr(user, "_knowledge_is_agent", None)
-    if cached is None:
-        cached = user._knowledge_is_agent = user.is_superuser or user.groups.filter(name__in=AGENT_ROLES).exists()
+        cached = user.is_superuser or user.groups.filter(name__in=AGENT_ROLES).exists()
+        setattr(user, _IS_AGENT_CACHE, cached)
     return bool(cached)
 
 
 class ArticleQuerySet(models.QuerySet["Article"]):
-    def visible_to(self, user: Any) -> ArticleQuerySet:
+    def visible_to(self, user: User | AnonymousUser) -> ArticleQuerySet:
         """Articles ``user`` may read: every state of their teams' articles; otherwise published or retired
         articles whose audience includes them. Superusers see everything."""
         if not user.is_authenticated:

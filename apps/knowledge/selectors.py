@@ -8,29 +8,39 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.catalog.models import CatalogItem
 from apps.knowledge import search
 from apps.knowledge.choices import SEARCHABLE_STATES, ArticleState
-from apps.knowledge.models import Article, ArticleSlug, Feedback, Revision, SuggestionCount, SuggestionOpen
+from apps.knowledge.models import (
+    Article,
+    ArticleLink,
+    ArticleSlug,
+    Feedback,
+    Revision,
+    SuggestionCount,
+    SuggestionOpen,
+)
 from apps.knowledge.querysets import team_ids
 
 MAX_SUGGESTIONS = 5
 
 
-def article_queryset_for(user: Any) -> QuerySet[Article]:
+def article_queryset_for(user: User | AnonymousUser) -> QuerySet[Article]:
     """The base of every list and lookup: the articles ``user`` may read."""
     return Article.objects.visible_to(user).select_related("owner_team", "replaced_by")
 
 
-def article_searchable_for(user: Any) -> QuerySet[Article]:
+def article_searchable_for(user: User | AnonymousUser) -> QuerySet[Article]:
     """What search and suggestions may return to ``user``: readable and published (retired leave search)."""
     return article_queryset_for(user).filter(state__in=SEARCHABLE_STATES)
 
 
-def article_by_old_slug(user: Any, slug: str) -> Article | None:
+def article_by_old_slug(user: User, slug: str) -> Article | None:
     """The readable article that used to live at ``slug`` (its page redirects there)."""
     old = ArticleSlug.objects.filter(slug=slug).values_list("article_id", flat=True).first()
     return None if old is None else article_queryset_for(user).filter(pk=old).first()
@@ -40,7 +50,7 @@ def article_search(articles: QuerySet[Article], text: str, *, limit: int = 50) -
     return search.search(articles, text, limit=limit)
 
 
-def needs_review(user: Any, *, today: dt.date | None = None) -> QuerySet[Article]:
+def needs_review(user: User, *, today: dt.date | None = None) -> QuerySet[Article]:
     """Published articles of the reader's teams past their review-by date, most overdue first."""
     today = today or timezone.localdate()
     return (
@@ -54,7 +64,7 @@ def is_stale(article: Article, *, today: dt.date | None = None) -> bool:
     return article.review_by is not None and article.review_by < (today or timezone.localdate())
 
 
-def suggestions(user: Any, *, item: CatalogItem | None, text: str) -> list[search.Hit]:
+def suggestions(user: User, *, item: CatalogItem | None, text: str) -> list[search.Hit]:
     """Up to MAX_SUGGESTIONS articles for what is being filed: about the item's service (or the item), matching
     any word typed; with no text yet, the service's most viewed articles."""
     articles = article_searchable_for(user)
@@ -99,7 +109,7 @@ def feedback_list(article: Article) -> QuerySet[Feedback]:
     return article.feedback.select_related("user", "revision").order_by("-created_at")
 
 
-def helpfulness_report(user: Any, *, limit: int = 10) -> dict[str, list[Article]]:
+def helpfulness_report(user: User, *, limit: int = 10) -> dict[str, list[Article]]:
     """For agents: the least helpful articles (share of "no" votes, at least one vote) and the most viewed."""
     rated = (
         article_queryset_for(user)
@@ -151,3 +161,9 @@ def deflection_report(
         "articles": _deflection("article_id", "article__title", start, end, now),
         "items": _deflection("item_id", "item__name", start, end, now),
     }
+
+
+def linked_articles(user: Any, *, subject_type: str, subject_id: str) -> QuerySet[Article]:
+    """The articles linked to a subject that ``user`` may read, by title."""
+    links = ArticleLink.objects.filter(subject_type=subject_type, subject_id=subject_id)
+    return article_queryset_for(user).filter(pk__in=links.values("article_id")).order_by("title", "pk")

@@ -10,20 +10,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from apps.accounts.http import AuthedRequest
 from apps.catalog.models import CatalogItem
 from apps.core.http import is_fragment
-from apps.knowledge import selectors, services
+from apps.knowledge import search, selectors, services
 from apps.knowledge.choices import TRANSITIONS, ArticleState
 from apps.knowledge.exceptions import InvalidTransition, StaleArticle
 from apps.knowledge.filters import ArticleFilterSet
-from apps.knowledge.forms import ArticleForm, DiffForm, FeedbackForm, PeriodForm, TransitionForm
-from apps.knowledge.models import Article
+from apps.knowledge.forms import ArticleForm, AttachmentForm, DiffForm, FeedbackForm, PeriodForm, TransitionForm
+from apps.knowledge.models import Article, ArticleAttachment
 from apps.knowledge.permissions import (
     can_create_article,
     can_edit_article,
@@ -32,6 +33,7 @@ from apps.knowledge.permissions import (
     get_article_for_user,
 )
 from apps.knowledge.querysets import is_agent
+from apps.knowledge.registry import get_link_subject
 
 PAGE_SIZE = 20
 DETAIL = "knowledge/article_detail.html"
@@ -46,7 +48,7 @@ def _add_errors(form: BaseForm, exc: ValidationError) -> None:
 @login_required
 @require_GET
 @vary_on_headers("HX-Request")
-def article_list(request: HttpRequest) -> HttpResponse:
+def article_list(request: AuthedRequest) -> HttpResponse:
     """Articles the user may read, filtered; with ``q``, ranked by the search backend with snippets."""
     filterset = ArticleFilterSet(request.GET, queryset=selectors.article_queryset_for(request.user), request=request)
     template = "knowledge/article_list.html#results" if is_fragment(request) else "knowledge/article_list.html"
@@ -67,7 +69,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _record_open(request: HttpRequest, article: Article) -> None:
+def _record_open(request: AuthedRequest, article: Article) -> None:
     """Count an article opened from the suggestions of a request form (its link carries ``from``)."""
     slug = request.GET.get("from", "")
     if not slug or article.state != ArticleState.PUBLISHED:
@@ -77,7 +79,7 @@ def _record_open(request: HttpRequest, article: Article) -> None:
         services.suggestion_opened(article=article, item_id=item, user=request.user)
 
 
-def _detail_context(request: HttpRequest, article: Article, **extra: Any) -> dict[str, Any]:
+def _detail_context(request: AuthedRequest, article: Article, **extra: Any) -> dict[str, Any]:
     user = request.user
     revision = article.revisions.order_by("-number").first()
     voted = revision is not None and revision.feedback.filter(user_id=user.pk or 0).exists()
@@ -92,13 +94,15 @@ def _detail_context(request: HttpRequest, article: Article, **extra: Any) -> dic
         "revision": revision,
         "voted": voted,
         "feedback_form": FeedbackForm(),
+        "attachments": article.attachments.all(),
+        "attachment_form": AttachmentForm(),
         **extra,
     }
 
 
 @login_required
 @require_GET
-def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def article_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     article = (
         selectors.article_queryset_for(request.user).prefetch_related("services", "tags").filter(slug=slug).first()
     )
@@ -114,7 +118,7 @@ def article_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def article_feedback(request: HttpRequest, slug: str) -> HttpResponse:
+def article_feedback(request: AuthedRequest, slug: str) -> HttpResponse:
     """ "Did this help?": the feedback region comes back (htmx) or the page, with errors next to the form."""
     article = get_article_for_user(request.user, slug)
     form = FeedbackForm(request.POST)
@@ -133,7 +137,7 @@ def article_feedback(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def article_create(request: HttpRequest) -> HttpResponse:
+def article_create(request: AuthedRequest) -> HttpResponse:
     if not can_create_article(request.user):
         raise PermissionDenied("Agents and managers write articles for their teams.")
     form = ArticleForm(request.POST or None, user=request.user)
@@ -152,7 +156,7 @@ def article_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def article_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def article_edit(request: AuthedRequest, slug: str) -> HttpResponse:
     article = get_article_for_user(request.user, slug, for_edit=True)
     if not can_edit_text(request.user, article):
         raise PermissionDenied("A retired article is moved back to draft before it is edited.")
@@ -177,7 +181,7 @@ def article_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def article_transition(request: HttpRequest, slug: str) -> HttpResponse:
+def article_transition(request: AuthedRequest, slug: str) -> HttpResponse:
     article = get_article_for_user(request.user, slug, for_edit=True)
     replacements = selectors.article_searchable_for(request.user).exclude(pk=article.pk)
     form = TransitionForm(request.POST, replacements=replacements)
@@ -198,7 +202,7 @@ def article_transition(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def article_history(request: HttpRequest, slug: str) -> HttpResponse:
+def article_history(request: AuthedRequest, slug: str) -> HttpResponse:
     """Revisions, and with ``?old=&new=`` an inline diff of two of them; for people who may edit."""
     article = get_article_for_user(request.user, slug, for_edit=True)
     diff, pair = None, None
@@ -214,7 +218,7 @@ def article_history(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def article_restore(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def article_restore(request: AuthedRequest, slug: str, number: int) -> HttpResponse:
     article = get_article_for_user(request.user, slug, for_edit=True)
     revision = get_object_or_404(article.revisions, number=number)
     try:
@@ -228,7 +232,7 @@ def article_restore(request: HttpRequest, slug: str, number: int) -> HttpRespons
 
 @login_required
 @require_GET
-def article_needs_review(request: HttpRequest) -> HttpResponse:
+def article_needs_review(request: AuthedRequest) -> HttpResponse:
     """Published articles of the reader's teams past their review-by date."""
     articles = selectors.needs_review(request.user).prefetch_related("tags")
     return render(request, "knowledge/article_needs_review.html", {"articles": articles})
@@ -236,7 +240,7 @@ def article_needs_review(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def article_suggest(request: HttpRequest) -> HttpResponse:
+def article_suggest(request: AuthedRequest) -> HttpResponse:
     """Up to five articles for the item being filed and the text typed (the request form asks as one types)."""
     item = None
     slug = request.GET.get("item", "")[:100]
@@ -250,7 +254,7 @@ def article_suggest(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def article_report(request: HttpRequest) -> HttpResponse:
+def article_report(request: AuthedRequest) -> HttpResponse:
     """For agents and managers: least helpful and most viewed articles, and deflection over a period."""
     if not is_agent(request.user):
         raise PermissionDenied("Reports are for agents and managers.")
@@ -265,3 +269,135 @@ def article_report(request: HttpRequest) -> HttpResponse:
         **selectors.helpfulness_report(request.user),
     }
     return render(request, "knowledge/article_report.html", context, status=200 if form.is_valid() else 400)
+
+
+# --- Panels other pages load lazily (request page, catalog search): they cost those pages nothing -----------
+
+LINK_PANEL = "knowledge/link_panel.html"
+LINK_RESULTS = 8
+CATALOG_RESULTS = 5
+
+
+def _link_context(request: AuthedRequest, subject_type: str, subject_id: str, **extra: Any) -> dict[str, Any]:
+    handler, subject = get_link_subject(request.user, subject_type, subject_id)
+    return {
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "subject": subject,
+        "reply_field": handler.reply_field,
+        "can_link": handler.can_link(request.user, subject),
+        "linked": selectors.linked_articles(request.user, subject_type=subject_type, subject_id=subject_id),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def link_panel(request: AuthedRequest, subject_type: str, subject_id: str) -> HttpResponse:
+    """The articles linked to a subject (e.g. a request), and for its agents a search to insert and link more."""
+    return render(request, LINK_PANEL, _link_context(request, subject_type, subject_id))
+
+
+@login_required
+@require_GET
+def link_search(request: AuthedRequest, subject_type: str, subject_id: str) -> HttpResponse:
+    """Search as one types, for the people who may link: each hit can be inserted into the reply or linked."""
+    context = _link_context(request, subject_type, subject_id)
+    if not context["can_link"]:
+        raise PermissionDenied("Only the people who work on it link articles to it.")
+    text = request.GET.get("q", "")[:200]
+    hits = search.search(selectors.article_searchable_for(request.user), text, limit=LINK_RESULTS)
+    return render(request, f"{LINK_PANEL}#results", {**context, "hits": hits, "q": text})
+
+
+def _link_write(request: AuthedRequest, subject_type: str, subject_id: str, *, link: bool) -> HttpResponse:
+    slug = request.POST.get("article", "")[:220]
+    article = get_object_or_404(selectors.article_queryset_for(request.user), slug=slug)
+    write = services.article_link if link else services.article_unlink
+    error = ""
+    try:
+        write(article=article, subject_type=subject_type, subject_id=subject_id, actor=request.user)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    context = _link_context(request, subject_type, subject_id, error=error)
+    if not is_fragment(request) and not error and hasattr(context["subject"], "get_absolute_url"):
+        return redirect(context["subject"])
+    return render(request, LINK_PANEL, context, status=400 if error and not is_fragment(request) else 200)
+
+
+@login_required
+@require_POST
+def link_create(request: AuthedRequest, subject_type: str, subject_id: str) -> HttpResponse:
+    """Link the posted ``article`` (slug) to the subject; the panel comes back (htmx) or the subject's page."""
+    return _link_write(request, subject_type, subject_id, link=True)
+
+
+@login_required
+@require_POST
+def link_delete(request: AuthedRequest, subject_type: str, subject_id: str) -> HttpResponse:
+    return _link_write(request, subject_type, subject_id, link=False)
+
+
+@login_required
+@require_GET
+def catalog_panel(request: AuthedRequest) -> HttpResponse:
+    """Articles matching the catalog search's words, shown beside the items (templates/catalog/item_search.html)."""
+    text = request.GET.get("q", "")[:200]
+    hits = search.search(selectors.article_searchable_for(request.user), text, limit=CATALOG_RESULTS)
+    return render(request, "knowledge/catalog_panel.html", {"hits": hits, "q": text})
+
+
+# --- Files and images of an article -------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def attachment_create(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Upload a file to the article (its writers); the files region comes back with errors beside the field."""
+    article = get_article_for_user(request.user, slug, for_edit=True)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.attachment_add(article=article, upload=form.cleaned_data["file"], actor=request.user)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+    if not is_fragment(request) and not form.errors:
+        return redirect(article)
+    status = 200 if is_fragment(request) or not form.errors else 400
+    context = _detail_context(request, article, attachment_form=form if form.errors else AttachmentForm())
+    return render(request, f"{DETAIL}#attachments" if is_fragment(request) else DETAIL, context, status=status)
+
+
+@login_required
+@require_POST
+def attachment_delete(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
+    article = get_article_for_user(request.user, slug, for_edit=True)
+    attachment = get_object_or_404(ArticleAttachment, article=article, pk=pk)
+    services.attachment_remove(attachment=attachment, actor=request.user)
+    if is_fragment(request):
+        return render(request, f"{DETAIL}#attachments", _detail_context(request, article))
+    return redirect(article)
+
+
+@login_required
+@require_GET
+def attachment_download(request: AuthedRequest, slug: str, pk: int) -> FileResponse:
+    """The file, to those who may read the article: images inline (the body shows them), the rest downloaded."""
+    article = get_article_for_user(request.user, slug)
+    attachment = get_object_or_404(ArticleAttachment, article=article, pk=pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The file is gone.") from exc
+    response = FileResponse(
+        handle,
+        as_attachment=not attachment.is_image,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+    # Checked PNG/JPEG/GIF only are inline; nosniff and a sandbox keep any file from running as a page.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -133,6 +133,15 @@ MATRIX: dict[str, dict[str, str]] = {
     "knowledge:article-history":         {"GET":    "login 403  403  200  403  403  200"},
     "knowledge:article-restore":         {"POST":   "login 403  403  302  403  403  302"},
     "knowledge:article-feedback":        {"POST":   "login 302  302  302  302  302  302"},
+    "knowledge:attachment-create":       {"POST":   "login 403  403  302  403  403  302"},
+    "knowledge:attachment-download":     {"GET":    "login 200  200  200  200  200  200"},
+    "knowledge:attachment-delete":       {"POST":   "login 403  403  302  403  403  302"},
+    "knowledge:catalog-panel":           {"GET":    "login 200  200  200  200  200  200"},
+    # The request page's knowledge panel: as the request for readers; linking is for its agents.
+    "knowledge:link-panel":              {"GET":    "login 200  404  200  404  404  200"},
+    "knowledge:link-search":             {"GET":    "login 403  404  200  404  404  200"},
+    "knowledge:link-create":             {"POST":   "login 403  404  302  404  404  302"},
+    "knowledge:link-delete":             {"POST":   "login 403  404  302  404  404  302"},
     # --- Django admin: the index and one changelist per registered model; staff only ----------------------
     "admin:index":                       {"GET":    "login login login login login login 200"},
     "admin:auth_group_changelist":       {"GET":    "login login login login login login 200"},
@@ -287,6 +296,11 @@ KWARGS: dict[str, dict[str, str]] = {
         )
     },
     "knowledge:article-restore": {"slug": "article.slug", "number": "=1"},
+    **{
+        name: {"slug": "article.slug", "pk": "article_file.pk"}
+        for name in ("knowledge:attachment-download", "knowledge:attachment-delete")
+    },
+    "knowledge:attachment-create": {"slug": "article.slug"},
 }
 VARIANTS: dict[str, dict[str, str]] = {
     "draft": {"slug": "draft_article.slug"},  # a draft of the platform team: hidden from everyone else
@@ -392,6 +406,9 @@ BODIES: dict[str, Body] = {
     },
     "knowledge:article-transition": lambda w: {"to": "retired"},
     "knowledge:article-feedback": lambda w: {"helped": "yes"},
+    "knowledge:attachment-create": _upload,
+    "knowledge:link-create": lambda w: {"article": w.lookup("article.slug")},
+    "knowledge:link-delete": lambda w: {"article": w.lookup("article.slug")},
     "api:article-list": lambda w: {"title": "Matrix new", "owner_team": "service-desk"},
     "api:article-detail": lambda w: {"summary": "From the matrix"},
     "api:article-transition": lambda w: {"to": "retired"},

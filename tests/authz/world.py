@@ -165,12 +165,19 @@ def _changes(world: World) -> None:
 def _knowledge(world: World) -> None:
     """A published article of the service desk (``agent`` writes it) and a draft of the platform team (hidden
     from everyone but its team and the admin)."""
-    from apps.knowledge.services import ArticleData, article_create, article_transition
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.knowledge.services import ArticleData, article_create, article_transition, attachment_add
 
     agent, agent2, admin = world.users["agent"], world.users["agent2"], world.users["admin"]
     article = article_create(actor=agent, data=ArticleData(title="Matrix article", owner_team=world.objects["desk"]))
     article = article_transition(article=article, to="in_review", actor=agent)
     world.objects["article"] = article_transition(article=article, to="published", actor=admin)
+    world.objects["article_file"] = attachment_add(
+        article=world.objects["article"],
+        upload=SimpleUploadedFile("guide.txt", b"Matrix guide", content_type="text/plain"),
+        actor=agent,
+    )
     world.objects["draft_article"] = article_create(
         actor=agent2, data=ArticleData(title="Matrix draft", owner_team=world.objects["platform"])
     )

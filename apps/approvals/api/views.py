@@ -31,6 +31,7 @@ from apps.approvals.exceptions import (
 from apps.approvals.registry import ApprovalProvider, get_provider, provider_for_key, provider_list
 from apps.approvals.selectors import PendingInbox
 from apps.core.api.exceptions import Conflict
+from apps.core.api.pagination import ValidatedPageSize
 
 ERRORS = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description="Invalid input: a message per field."),
@@ -76,28 +77,13 @@ class HasApprovalScope(BasePermission):
         return bool(providers_for(request, write=request.method not in SAFE_METHODS))
 
 
-class InboxPagination(PageNumberPagination):
-    """Numbered pages over every provider's items, oldest first. ``page_size`` is validated, not clamped."""
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-
-    def get_page_size(self, request: Request) -> int:
-        text = request.query_params.get(self.page_size_query_param, "").strip()
-        if not text:
-            return self.page_size
-        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= self.max_page_size:
-            message = f"A whole number from 1 to {self.max_page_size}; {self.page_size} when left out."
-            raise exceptions.ValidationError({self.page_size_query_param: [message]})
-        return int(text)
+class InboxPagination(ValidatedPageSize, PageNumberPagination):
+    """Numbered pages over every provider's items, oldest first (their ``count`` is the caller's inbox size)."""
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
-            if parameter["name"] == self.page_size_query_param:
-                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
-            else:
+            if parameter["name"] != self.page_size_query_param:
                 parameter["schema"] = {"type": "integer", "minimum": 1}
         return parameters
 

@@ -4,31 +4,33 @@ from rest_framework import exceptions, pagination
 from rest_framework.request import Request
 
 
-class CursorPagination(pagination.CursorPagination):
-    """Cursor pages: never counts the table, stays fast at a million rows.
+class ValidatedPageSize:
+    """``page_size`` validated, not clamped: anything but a whole number from 1 to ``max_page_size`` (or empty,
+    the default) answers 400, as the schema (get_schema_operation_parameters) declares. DRF's default silently
+    served 50 rows for ``page_size=0`` or ``page_size=abc``, which a client cannot tell from a short last page.
+    Mixed into every paginator of the API (cursor pages here, numbered pages in apps.approvals)."""
 
-    ``page_size`` is validated, not clamped: anything but a whole number from 1 to ``max_page_size`` (or empty, the
-    default) answers 400,
-    as the schema (get_schema_operation_parameters) declares. DRF's default silently served 50 rows for
-    ``page_size=0`` or ``page_size=abc``, which a client cannot tell from a short last page.
-    """
-
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
-    ordering: Any = ("-created_at", "-id")
+    # Typed as DRF's paginators type them (the classes this is mixed into); always set here.
+    page_size: int | None = 50
+    page_size_query_param: str | None = "page_size"
+    max_page_size: int | None = 200
 
     def get_page_size(self, request: Request) -> int:
-        text = request.query_params.get(self.page_size_query_param, "").strip()
+        name, default, limit = (
+            self.page_size_query_param or "page_size",
+            self.page_size or 50,
+            self.max_page_size or 200,
+        )
+        text = request.query_params.get(name, "").strip()
         if not text:  # empty counts as not given, like every query parameter of the API
-            return self.page_size
-        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= self.max_page_size:
-            message = f"A whole number from 1 to {self.max_page_size}; {self.page_size} when left out."
-            raise exceptions.ValidationError({self.page_size_query_param: [message]})
+            return default
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= limit:
+            message = f"A whole number from 1 to {limit}; {default} when left out."
+            raise exceptions.ValidationError({name: [message]})
         return int(text)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        parameters = super().get_schema_operation_parameters(view)
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)  # type: ignore[misc]  # a mixin: the paginator beside it has it
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["description"] = (
@@ -37,6 +39,12 @@ class CursorPagination(pagination.CursorPagination):
                 )
                 parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
         return parameters
+
+
+class CursorPagination(ValidatedPageSize, pagination.CursorPagination):
+    """Cursor pages: never counts the table, stays fast at a million rows; page size as ValidatedPageSize says."""
+
+    ordering: Any = ("-created_at", "-id")
 
 
 class OrderedCursorPagination(CursorPagination):

@@ -3,25 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
-import os
-import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, SuspiciousFileOperation, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.text import Truncator, get_valid_filename
+from django.utils.text import Truncator
 
 from apps.accounts.models import User
 from apps.catalog.formdefs import clean_answers
 from apps.catalog.models import CatalogItem
 from apps.core.models import AuditEvent
 from apps.core.services import audit_record
+from apps.core.uploads import sanitize_filename as sanitize_filename  # re-exported by apps.fulfillment.services
+from apps.core.uploads import upload_type
 from apps.fulfillment.choices import Priority, RequestStatus
 from apps.fulfillment.exceptions import InvalidAnswers, StaleRequest
 from apps.fulfillment.models import Attachment, Comment, ServiceRequest
@@ -277,55 +276,13 @@ def watcher_remove(*, request: ServiceRequest, watcher: User, actor: User) -> No
         audit_record(target=request, verb="watcher_removed", actor=actor, username=watcher.username)
 
 
-# Magic numbers: the file's first bytes must agree with the type its extension and browser claim.
-SIGNATURES = {
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
-    "application/pdf": (b"%PDF-",),
-}
-
-
-def sanitize_filename(name: str) -> str:
-    """A safe base name: no path, no control characters, at most 100 characters, never empty."""
-    name = unicodedata.normalize("NFKC", os.path.basename(name.replace("\\", "/")))
-    name = "".join(ch for ch in name if ch.isprintable()).strip()
-    try:
-        name = get_valid_filename(name)
-    except SuspiciousFileOperation:
-        return "attachment"
-    stem, ext = os.path.splitext(name)
-    return f"{stem[:90] or 'attachment'}{ext[:10].lower()}"
-
-
-def _attachment_type(upload: UploadedFile[bytes], filename: str) -> str:
-    if upload.size is None or upload.size > settings.STEWARD_ATTACHMENT_MAX_BYTES:
-        limit = settings.STEWARD_ATTACHMENT_MAX_BYTES // 1024
-        raise ValidationError({"file": f"The file is larger than the {limit} KiB limit."})
-    if upload.size == 0:
-        raise ValidationError({"file": "The file is empty."})
-    guessed = mimetypes.guess_type(filename, strict=False)[0]
-    declared = (upload.content_type or "").split(";")[0].strip().lower()
-    allowed = settings.STEWARD_ATTACHMENT_TYPES
-    if guessed not in allowed or declared != guessed:
-        kinds = ", ".join(sorted({ext for t in allowed for ext in mimetypes.guess_all_extensions(t)}))
-        raise ValidationError({"file": f"This type of file is not accepted; allowed: {kinds}."})
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    signatures = SIGNATURES.get(guessed)
-    if (signatures and not head.startswith(signatures)) or (guessed.startswith("text/") and b"\x00" in head):
-        raise ValidationError({"file": "The file's content does not match its type."})
-    return guessed
-
-
 @transaction.atomic
 def attachment_add(*, request: ServiceRequest, upload: UploadedFile[bytes], actor: User) -> Attachment:
     """Store an uploaded file on the request after checking its size and type."""
     if not can_edit_request(actor, request):
         raise PermissionDenied("Only the requester and the fulfilling team can attach files.")
     filename = sanitize_filename(upload.name or "attachment")
-    content_type = _attachment_type(upload, filename)
+    content_type = upload_type(upload, filename)
     attachment = Attachment(
         request=request, filename=filename, content_type=content_type, size=upload.size or 0, uploaded_by=actor
     )

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasScope
+from apps.accounts.http import signed_in_user
 from apps.core.api.etag import IF_MATCH, expected_version, with_etag
 from apps.core.api.exceptions import Conflict
 from apps.core.api.pagination import CursorPagination
@@ -85,7 +86,7 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         slug = self.kwargs["slug"]
         if "\x00" in slug or len(slug) > 220:
             raise exceptions.NotFound
-        return get_article_for_user(self.request.user, slug)
+        return get_article_for_user(signed_in_user(self.request), slug)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         text = request.query_params.get("q", "").strip()
@@ -105,25 +106,25 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return with_etag(Response(self.get_serializer(article).data), article.version)
 
     def _answer(self, article: Article, code: int = status.HTTP_200_OK) -> Response:
-        article = get_article_for_user(self.request.user, article.slug)
+        article = get_article_for_user(signed_in_user(self.request), article.slug)
         return with_etag(Response(self.get_serializer(article).data, status=code), article.version)
 
     def _writable(self) -> Article:
         article = self.get_object()
-        if not can_edit_article(self.request.user, article):
+        if not can_edit_article(signed_in_user(self.request), article):
             raise exceptions.PermissionDenied("You may read this article but not change it.")
         return article
 
     @extend_schema(request=ArticleWriteSerializer, responses={201: ArticleSerializer, **_errors(400, 401, 403)})
     def create(self, request: Request) -> Response:
         """Write a new draft (agents and managers, for one of their teams)."""
-        if not can_create_article(request.user):
+        if not can_create_article(signed_in_user(request)):
             raise exceptions.PermissionDenied("Agents and managers write articles for their teams.")
         data = ArticleWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             article = services.article_create(
-                actor=request.user, data=data.article_data(), message=data.validated_data.get("message", "")
+                actor=signed_in_user(request), data=data.article_data(), message=data.validated_data.get("message", "")
             )
         except DjangoValidationError as exc:
             raise exceptions.ValidationError(_field_errors(exc)) from exc
@@ -142,7 +143,7 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         try:
             article = services.article_update(
                 article=article,
-                actor=request.user,
+                actor=signed_in_user(request),
                 data=data.article_data(article),
                 message=data.validated_data.get("message", ""),
                 version=expected_version(request),
@@ -169,7 +170,7 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         replaced_by = self._replacement(body.validated_data.get("replaced_by"))
         try:
             article = services.article_transition(
-                article=article, to=body.validated_data["to"], actor=request.user, replaced_by=replaced_by
+                article=article, to=body.validated_data["to"], actor=signed_in_user(request), replaced_by=replaced_by
             )
         except InvalidTransition as exc:
             raise exceptions.ValidationError({"to": [exc.message]}) from exc
@@ -210,7 +211,7 @@ class ArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         body = ArticleFeedbackSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            services.feedback_give(article=article, user=request.user, **body.validated_data)
+            services.feedback_give(article=article, user=signed_in_user(request), **body.validated_data)
         except DjangoValidationError as exc:
             raise exceptions.ValidationError(_field_errors(exc)) from exc
         return Response({"helped": body.validated_data["helped"]}, status=status.HTTP_201_CREATED)

@@ -17,6 +17,8 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
 
+from apps.accounts.models import Team, User
+from apps.catalog.models import CatalogItem, Service
 from apps.core.services import audit_record
 from apps.knowledge import markdown, search
 from apps.knowledge.choices import EDITABLE_STATES, TRANSITIONS, ArticleAudience, ArticleState
@@ -36,14 +38,14 @@ class ArticleData:
     """What a writer gives for an article; the form and the API serializer build it."""
 
     title: str
-    owner_team: Any
+    owner_team: Any  # a Team; None or another team is refused by article_validate
     summary: str = ""
     body_md: str = ""
-    services: list[Any] = field(default_factory=list)
-    items: list[Any] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    items: list[CatalogItem] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     audience: str = ArticleAudience.EVERYONE
-    audience_teams: list[Any] = field(default_factory=list)
+    audience_teams: list[Team] = field(default_factory=list)
     review_by: dt.date | None = None
     replaced_by: Article | None = None
 
@@ -53,7 +55,7 @@ def _clean_tags(tags: list[str]) -> list[str]:
     return sorted(name for name in names if name)
 
 
-def article_validate(*, actor: Any, data: ArticleData, article: Article | None = None) -> None:
+def article_validate(*, actor: User, data: ArticleData, article: Article | None = None) -> None:
     errors: dict[str, str] = {}
     data.title = " ".join(data.title.split())
     data.tags = _clean_tags(data.tags)
@@ -102,7 +104,7 @@ def _set_relations(article: Article, data: ArticleData) -> None:
     article.tags.set([Tag.objects.get_or_create(name=name)[0] for name in data.tags])
 
 
-def _revision(article: Article, actor: Any, message: str) -> Revision:
+def _revision(article: Article, actor: User, message: str) -> Revision:
     number = (article.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
     return Revision.objects.create(
         article=article,
@@ -116,7 +118,7 @@ def _revision(article: Article, actor: Any, message: str) -> Revision:
 
 
 @transaction.atomic
-def article_create(*, actor: Any, data: ArticleData, message: str = "") -> Article:
+def article_create(*, actor: User, data: ArticleData, message: str = "") -> Article:
     """A new draft with its first revision."""
     article_validate(actor=actor, data=data)
     article = Article(created_by=actor, last_author=actor, state=S.DRAFT)
@@ -154,7 +156,7 @@ def _cas_save(article: Article, expected_version: int) -> None:
 
 @transaction.atomic
 def article_update(
-    *, article: Article, actor: Any, data: ArticleData, message: str = "", version: int | None = None
+    *, article: Article, actor: User, data: ArticleData, message: str = "", version: int | None = None
 ) -> Article:
     """Save an edit as a new revision. A published article of a team that requires review goes back to review:
     what readers see was always read by a second person."""
@@ -179,7 +181,7 @@ def article_update(
 
 
 @transaction.atomic
-def article_transition(*, article: Article, to: str, actor: Any, replaced_by: Article | None = None) -> Article:
+def article_transition(*, article: Article, to: str, actor: User, replaced_by: Article | None = None) -> Article:
     """Move the article in its lifecycle (choices.TRANSITIONS); publishing goes through the review rule."""
     if not can_edit_article(actor, article):
         raise PermissionDenied("You may not change this article's state.")
@@ -201,7 +203,7 @@ def article_transition(*, article: Article, to: str, actor: Any, replaced_by: Ar
     return article
 
 
-def _check_publish(article: Article, actor: Any) -> None:
+def _check_publish(article: Article, actor: User) -> None:
     if article.state == S.DRAFT and requires_review(article.owner_team_id):
         raise InvalidTransition(article.state, S.PUBLISHED)
     if not can_publish_article(actor, article):
@@ -210,11 +212,11 @@ def _check_publish(article: Article, actor: Any) -> None:
         )
 
 
-def article_publish(*, article: Article, actor: Any) -> Article:
+def article_publish(*, article: Article, actor: User) -> Article:
     return article_transition(article=article, to=S.PUBLISHED, actor=actor)
 
 
-def article_retire(*, article: Article, actor: Any, replaced_by: Article | None = None) -> Article:
+def article_retire(*, article: Article, actor: User, replaced_by: Article | None = None) -> Article:
     """Take the article out of search; its URL keeps working with a notice and a link to ``replaced_by``."""
     if replaced_by is not None and replaced_by.pk == article.pk:
         raise ValidationError({"replaced_by": "An article cannot replace itself."})
@@ -222,7 +224,7 @@ def article_retire(*, article: Article, actor: Any, replaced_by: Article | None 
 
 
 @transaction.atomic
-def article_restore(*, article: Article, revision: Revision, actor: Any) -> Article:
+def article_restore(*, article: Article, revision: Revision, actor: User) -> Article:
     """Bring back the text of ``revision`` as a new revision (history is never rewritten)."""
     if revision.article_id != article.pk:
         raise ValidationError({"revision": "That revision belongs to another article."})

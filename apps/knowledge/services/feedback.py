@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.core.services import audit_record
 from apps.knowledge.models import Article, Feedback, SuggestionCount, SuggestionOpen
 
@@ -17,7 +17,7 @@ MAX_COMMENT_CHARS = 2000
 
 
 @transaction.atomic
-def feedback_give(*, article: Article, user: Any, helped: bool, comment: str = "") -> Feedback:
+def feedback_give(*, article: Article, user: User, helped: bool, comment: str = "") -> Feedback:
     """One vote per person on the article's current revision; a second vote on it is refused."""
     comment = comment.strip()
     if len(comment) > MAX_COMMENT_CHARS:
@@ -52,7 +52,7 @@ def suggestions_shown(*, article_ids: list[int], item_id: int, day: dt.date | No
             SuggestionCount.objects.filter(article_id=article_id, item_id=item_id, day=day).update(shown=F("shown") + 1)
 
 
-def suggestion_opened(*, article: Article, item_id: int, user: Any, now: dt.datetime | None = None) -> SuggestionOpen:
+def suggestion_opened(*, article: Article, item_id: int, user: User, now: dt.datetime | None = None) -> SuggestionOpen:
     """A person opened an article suggested for an item: abandoned unless they file that item soon after."""
     return SuggestionOpen.objects.create(article=article, item_id=item_id, user=user, opened_at=now or timezone.now())
 

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.core.notifications import Email, notification_queue
 from apps.knowledge.choices import ArticleState
 from apps.knowledge.models import Article, ReviewReminder
 
 
-def _recipients(article: Article) -> list[Any]:
+def _recipients(article: Article) -> list[User]:
     members = article.owner_team.members.filter(is_active=True, is_service_account=False).exclude(email="")
     return list(members.order_by("pk"))
 

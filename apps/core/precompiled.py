@@ -1,0 +1,131 @@
+"""Querysets compiled to SQL once per process, for the hottest reads of a page.
+
+Building a big queryset (select_related, annotations, subqueries) and compiling it cost the request page more
+than the database did. A ``Precompiled`` read builds its queryset once per shape with placeholder ids, keeps the
+SQL and the compiler's column map, and on each use binds the real ids into the parameters: the same SQL, the same
+model instances (select_related, prefetch_related and converters work as usual), none of the compile work.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.sql.query import Query
+
+M = TypeVar("M", bound=Model)
+
+# Placeholder ids: negative (no row has them) and inside PostgreSQL's integer range. Each use replaces exactly the
+# parameters equal to a placeholder (or to its text, for ids stored as strings such as an audit event's target).
+_FIRST_PLACEHOLDER = -2_000_000_000
+
+
+class PrecompileError(RuntimeError):
+    """The build function's SQL cannot be reused: it ran a query or wrote an id into the SQL text."""
+
+
+class _BoundQuery(Query):
+    """A compiled query with one use's parameters; refining it would be silently ignored, so it refuses."""
+
+    bound: tuple[SQLCompiler, str, tuple[Any, ...]]
+
+    def chain(self, klass: type[Query] | None = None) -> Query:
+        raise TypeError("A precompiled queryset cannot be refined: put the filter in its build function.")
+
+    def get_compiler(self, using: str | None = None, connection: Any = None, elide_empty: bool = True) -> SQLCompiler:
+        template, sql, params = self.bound
+        compiler = _shallow_copy(template)  # select, klass_info, annotation_col_map: read by the model iterables
+        compiler.connection = connections[template.using]  # this thread's connection
+        compiler.as_sql = lambda *args, **kwargs: (sql, params)  # type: ignore[method-assign]  # the frozen SQL
+        return compiler
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    queryset: QuerySet[Any]
+    compiler: SQLCompiler
+    sql: str
+    params: tuple[Any, ...]
+    placeholders: dict[str, int]
+
+
+@contextmanager
+def _no_queries() -> Iterator[None]:
+    def refuse(*args: Any) -> None:
+        raise PrecompileError("A precompiled build function must not run queries (their results would be frozen).")
+
+    with ExitStack() as stack:
+        for connection in connections.all():
+            stack.enter_context(connection.execute_wrapper(refuse))
+        yield
+
+
+class Precompiled(Generic[M]):
+    """``build(key, **ids)`` compiled once per ``key`` (what changes the SQL's shape: flags, permission sets)
+    and per set of ids given as None; each call binds the real ``ids`` into that SQL.
+
+    ``build`` must reach every id only through the ``ids`` it is given (a filter, a model instance's pk), read
+    nothing else that varies between calls, and run no query: ids written into the SQL text or queries run
+    while building raise PrecompileError.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
+        self._build = build
+        self._compiled: dict[Hashable, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, key: Hashable, **ids: int | None) -> QuerySet[M]:
+        cache_key = (key, tuple(sorted((name, value is None) for name, value in ids.items())))
+        compiled = self._compiled.get(cache_key)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(cache_key) or self._compile(key, ids)
+                self._compiled[cache_key] = compiled
+        values: dict[Any, Any] = {}
+        for name, placeholder in compiled.placeholders.items():
+            values[placeholder] = ids[name]
+            values[str(placeholder)] = str(ids[name])
+        params = tuple(values.get(p, p) if isinstance(p, int | str) and not isinstance(p, bool) else p
+                       for p in compiled.params)
+        return _bind(compiled, params)
+
+    def _compile(self, key: Hashable, ids: dict[str, int | None]) -> _Compiled:
+        placeholders = {
+            name: _FIRST_PLACEHOLDER - i for i, name in enumerate(sorted(ids)) if ids[name] is not None
+        }
+        arguments = {name: placeholders.get(name) for name in ids}
+        with _no_queries():
+            queryset = self._build(key, **arguments)
+            compiler = queryset.query.get_compiler(using=queryset.db)
+            sql, params = compiler.as_sql()
+        for placeholder in placeholders.values():
+            if str(placeholder) in sql:
+                raise PrecompileError(f"An id was written into the SQL text: {sql}")
+            if placeholder not in params and str(placeholder) not in params:
+                raise PrecompileError(f"An id given to the build function is not in its SQL: {sql}")
+        return _Compiled(queryset, compiler, sql, tuple(params), placeholders)
+
+
+T = TypeVar("T")
+
+
+def _shallow_copy(obj: T, cls: type | None = None) -> T:
+    """``obj``'s attributes in a new object (of ``cls``), without the pickling protocol: copy.copy of a
+    QuerySet would evaluate it (QuerySet.__getstate__)."""
+    clone = object.__new__(cls or type(obj))
+    clone.__dict__ = obj.__dict__.copy()
+    return clone  # type: ignore[no-any-return]  # object.__new__ is untyped
+
+
+def _bind(compiled: _Compiled, params: tuple[Any, ...]) -> QuerySet[Any]:
+    query = _shallow_copy(compiled.queryset.query, _BoundQuery)  # the compiled query's parts are only read
+    query.bound = (compiled.compiler, compiled.sql, params)
+    queryset = _shallow_copy(compiled.queryset)  # never evaluated itself: no result cache to share
+    queryset._query = query
+    return queryset
