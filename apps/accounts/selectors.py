@@ -1,12 +1,14 @@
 """Reads of people, teams and tokens."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from apps.accounts.models import ApiToken, Membership, Team, User
+from apps.core.precompiled import Precompiled
 
 SEARCH_MAX_LENGTH = 100
 # Where team_ids_for keeps its answer on the user object; no other code reads or writes it.
@@ -74,6 +76,18 @@ class TeamIds:
 NO_TEAMS = TeamIds(member=frozenset(), managed=frozenset())
 
 
+def _team_rows_build(key: None, *, user_id: int) -> QuerySet[Any]:
+    member = Exists(Membership.objects.filter(team_id=OuterRef("pk"), user_id=user_id))
+    return (
+        Team.objects.filter(Q(manager_id=user_id) | member)
+        .annotate(member=member)
+        .values_list("pk", "manager_id", "member")
+    )
+
+
+_TEAM_ROWS = Precompiled(_team_rows_build)  # read on most pages: compiled once (apps.core.precompiled)
+
+
 def team_ids_for(user: User | AnonymousUser) -> TeamIds:
     """``user``'s team ids, read in one query and then kept on the user object for the rest of the request.
 
@@ -86,9 +100,7 @@ def team_ids_for(user: User | AnonymousUser) -> TeamIds:
     cached = getattr(user, _TEAM_IDS_CACHE, None)
     if isinstance(cached, TeamIds):
         return cached
-    member = Exists(Membership.objects.filter(team_id=OuterRef("pk"), user_id=user.pk))
-    teams = Team.objects.filter(Q(manager_id=user.pk) | member).annotate(member=member)
-    rows = list(teams.values_list("pk", "manager_id", "member"))
+    rows = list(_TEAM_ROWS(None, user_id=user.pk))
     ids = TeamIds(
         member=frozenset(pk for pk, _, is_member in rows if is_member),
         managed=frozenset(pk for pk, manager_id, _ in rows if manager_id == user.pk),

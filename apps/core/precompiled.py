@@ -14,6 +14,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
@@ -33,15 +34,15 @@ class PrecompileError(RuntimeError):
 class _BoundQuery(Query):
     """A compiled query with one use's parameters; refining it would be silently ignored, so it refuses."""
 
-    bound: tuple[SQLCompiler, str, tuple[Any, ...]]
+    bound: tuple[SQLCompiler, str, str, tuple[Any, ...]]  # compiler, database alias, SQL, parameters
 
     def chain(self, klass: type[Query] | None = None) -> Query:
         raise TypeError("A precompiled queryset cannot be refined: put the filter in its build function.")
 
     def get_compiler(self, using: str | None = None, connection: Any = None, elide_empty: bool = True) -> SQLCompiler:
-        template, sql, params = self.bound
+        template, alias, sql, params = self.bound
         compiler = _shallow_copy(template)  # select, klass_info, annotation_col_map: read by the model iterables
-        compiler.connection = connections[template.using]  # this thread's connection
+        compiler.connection = connections[alias]  # this thread's connection
         compiler.as_sql = lambda *args, **kwargs: (sql, params)  # type: ignore[method-assign]  # the frozen SQL
         return compiler
 
@@ -70,9 +71,9 @@ class Precompiled(Generic[M]):
     """``build(key, **ids)`` compiled once per ``key`` (what changes the SQL's shape: flags, permission sets)
     and per set of ids given as None; each call binds the real ``ids`` into that SQL.
 
-    ``build`` must reach every id only through the ``ids`` it is given (a filter, a model instance's pk), read
-    nothing else that varies between calls, and run no query: ids written into the SQL text or queries run
-    while building raise PrecompileError.
+    ``build`` must reach every id only through the ``ids`` it is given, as a whole parameter (a filter on it, a
+    model instance's pk, its text as an audit event's target), read nothing else that varies between calls, and
+    run no query: ids written into the SQL text or queries run while building raise PrecompileError.
     """
 
     def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
@@ -91,41 +92,43 @@ class Precompiled(Generic[M]):
         for name, placeholder in compiled.placeholders.items():
             values[placeholder] = ids[name]
             values[str(placeholder)] = str(ids[name])
-        params = tuple(values.get(p, p) if isinstance(p, int | str) and not isinstance(p, bool) else p
-                       for p in compiled.params)
+        params = tuple(
+            values.get(p, p) if isinstance(p, int | str) and not isinstance(p, bool) else p for p in compiled.params
+        )
         return _bind(compiled, params)
 
     def _compile(self, key: Hashable, ids: dict[str, int | None]) -> _Compiled:
-        placeholders = {
-            name: _FIRST_PLACEHOLDER - i for i, name in enumerate(sorted(ids)) if ids[name] is not None
-        }
+        placeholders = {name: _FIRST_PLACEHOLDER - i for i, name in enumerate(sorted(ids)) if ids[name] is not None}
         arguments = {name: placeholders.get(name) for name in ids}
         with _no_queries():
             queryset = self._build(key, **arguments)
             compiler = queryset.query.get_compiler(using=queryset.db)
-            sql, params = compiler.as_sql()
+            try:
+                sql, params = compiler.as_sql()
+            except EmptyResultSet:  # matches nothing (e.g. an empty IN list): no SQL, which execute_sql answers
+                sql, params = "", ()  # with no rows
         for placeholder in placeholders.values():
             if str(placeholder) in sql:
                 raise PrecompileError(f"An id was written into the SQL text: {sql}")
-            if placeholder not in params and str(placeholder) not in params:
-                raise PrecompileError(f"An id given to the build function is not in its SQL: {sql}")
         return _Compiled(queryset, compiler, sql, tuple(params), placeholders)
 
 
 T = TypeVar("T")
 
 
-def _shallow_copy(obj: T, cls: type | None = None) -> T:
-    """``obj``'s attributes in a new object (of ``cls``), without the pickling protocol: copy.copy of a
-    QuerySet would evaluate it (QuerySet.__getstate__)."""
-    clone = object.__new__(cls or type(obj))
+def _shallow_copy(obj: T) -> T:
+    """``obj``'s attributes in a new object, without the pickling protocol: copy.copy of a QuerySet would
+    evaluate it (QuerySet.__getstate__)."""
+    clone = object.__new__(type(obj))
     clone.__dict__ = obj.__dict__.copy()
-    return clone  # type: ignore[no-any-return]  # object.__new__ is untyped
+    return clone
 
 
 def _bind(compiled: _Compiled, params: tuple[Any, ...]) -> QuerySet[Any]:
-    query = _shallow_copy(compiled.queryset.query, _BoundQuery)  # the compiled query's parts are only read
-    query.bound = (compiled.compiler, compiled.sql, params)
+    query = object.__new__(_BoundQuery)
+    query.__dict__ = compiled.queryset.query.__dict__.copy()  # the compiled query's parts are only read
+    query.bound = (compiled.compiler, compiled.queryset.db, compiled.sql, params)
     queryset = _shallow_copy(compiled.queryset)  # never evaluated itself: no result cache to share
-    queryset._query = query
+    # Not the ``query`` setter: it would turn a values_list() queryset's rows into dicts.
+    queryset.__dict__["_query"] = query
     return queryset

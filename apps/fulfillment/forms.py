@@ -178,18 +178,3 @@ class SavedFilterForm(forms.Form):
         max_length=80, label="Save this filter as", widget=forms.TextInput(attrs={"class": "form-control"})
     )
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
-
-
-# --- the queue's filter widgets ------------------------------------------------------------------------------
-
-
-def plain_model_choices(field: forms.Field, value_field: str, label_field: str) -> None:
-    """Give a model choice field's <select> (value, label) pairs read with values_list: the same options as
-    ModelChoiceIterator (the label field must be what ``str(obj)`` shows) without building a model per option.
-    The field still validates against its queryset."""
-    queryset = getattr(field, "queryset", None)
-    if queryset is None:
-        return
-    empty_label = getattr(field, "empty_label", None)
-    empty = [("", empty_label)] if empty_label is not None else []
-    field.widget.choices = [*empty, *queryset.values_list(value_field, label_field)]

@@ -17,7 +17,7 @@ from apps.catalog.choices import ApprovalRule
 from apps.fulfillment.choices import OPEN_STATUSES, TRANSITIONS, RequestStatus
 from apps.fulfillment.models import ServiceRequest, parse_number
 from apps.fulfillment.selectors import request_queryset_for
-from apps.fulfillment.selectors.requests import request_detail_queryset_for, viewer_teams
+from apps.fulfillment.selectors.requests import request_detail_get_for, viewer_teams
 
 S = RequestStatus
 
@@ -141,13 +141,14 @@ def get_request_for_user(
     """The request behind ``number`` if ``user`` may see it (else 404); ``for_edit`` also needs edit rights (403).
 
     ``detail``: in the same query, also what the request page shows and the user's membership of its teams
-    (apps.fulfillment.selectors.requests.request_detail_queryset_for).
+    (apps.fulfillment.selectors.requests.request_detail_get_for).
     """
     pk = parse_number(number)
     if pk is None:
         raise Http404("No such request.")
-    queryset = request_detail_queryset_for(user) if detail else request_queryset_for(user)
-    sr = get_object_or_404(queryset, pk=pk)
+    sr = request_detail_get_for(user, pk) if detail else get_object_or_404(request_queryset_for(user), pk=pk)
+    if sr is None:
+        raise Http404("No such request.")
     if for_edit and not can_edit_request(user, sr):
         raise PermissionDenied("You may read this request but not change it.")
     return sr

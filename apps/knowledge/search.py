@@ -16,11 +16,13 @@ import operator
 import re
 from dataclasses import dataclass
 from functools import reduce
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -35,6 +37,8 @@ WORD = re.compile(r"\w+")
 # bm25 weights of the FTS5 columns (title, summary, tags, body), in the order PostgreSQL's A..D rank them.
 FTS_WEIGHTS = "10.0, 4.0, 2.0, 1.0"
 SNIPPET_WORDS = 24
+# Rows ranked per tier on PostgreSQL (see _candidates).
+CANDIDATES = 500
 
 
 @dataclass(frozen=True)
@@ -60,27 +64,58 @@ def config() -> str:
     return str(getattr(settings, "STEWARD_KNOWLEDGE_SEARCH_CONFIG", "english"))
 
 
-def search(articles: QuerySet[Article], text: str, *, limit: int = 20, any_word: bool = False) -> list[Hit]:
+def search(
+    articles: QuerySet[Article], text: str, *, limit: int = 20, any_word: bool = False, capped: bool = True
+) -> list[Hit]:
     """The articles of ``articles`` matching ``text``, best first; every word must match unless ``any_word``
     (suggestions while typing: a long description should still find the article about one of its words).
-    The last word matches as a prefix, so results follow what is being typed."""
+    The last word matches as a prefix, so results follow what is being typed. ``capped=False`` ranks every
+    match: for a queryset already narrowed to a few thousand rows (``among``), where the caps only cost."""
     words = terms(text)
     if not words or limit <= 0:
         return []
     if connection.vendor == "postgresql":
-        return _search_postgres(articles, words, limit=limit, any_word=any_word)
+        return _search_postgres(articles, words, limit=limit, any_word=any_word, capped=capped)
     return _search_sqlite(articles, words, limit=limit, any_word=any_word)
 
 
-def _search_postgres(articles: QuerySet[Article], words: list[str], *, limit: int, any_word: bool) -> list[Hit]:
+def _tsquery(words: list[str], cfg: str, *, any_word: bool, weights: str = "") -> SearchQuery:
+    """Every word (or any, with ``any_word``), the last as a prefix; ``weights`` ("ABC") restricts the match to
+    those parts of the vector. Words are \\w+ only (``terms``): no tsquery syntax reaches to_tsquery."""
+    parts = [
+        SearchQuery(f"{word}:{weights}" if weights else word, config=cfg, search_type="raw" if weights else "plain")
+        for word in words[:-1]
+    ]
+    parts.append(SearchQuery(f"{words[-1]}:*{weights}", config=cfg, search_type="raw"))
+    return reduce(operator.or_ if any_word else operator.and_, parts)
+
+
+def _candidates(articles: QuerySet[Article], query: SearchQuery, head: SearchQuery) -> QuerySet[Any, Any]:
+    """The ids worth ranking: up to CANDIDATES matching in title, summary or tags, and up to CANDIDATES matching
+    anywhere. Ranking reads the vector of every row it ranks: ranking all 30,000 matches of a common word among
+    100,000 articles took ~90 ms, two sets of 500 ~15 ms (bench/knowledge_bench.py). A query matching fewer
+    rows than the caps is ranked exactly; past them, the head set keeps title hits among the candidates."""
+    matches = _matches(articles)
+    return matches.filter(search_vector=head)[:CANDIDATES].union(matches.filter(search_vector=query)[:CANDIDATES])
+
+
+def _matches(articles: QuerySet[Article]) -> QuerySet[Any, Any]:
+    return articles.order_by().values("pk")  # no ORDER BY: a LIMIT then stops the index scan early
+
+
+def _search_postgres(
+    articles: QuerySet[Article], words: list[str], *, limit: int, any_word: bool, capped: bool
+) -> list[Hit]:
     cfg = config()
-    parts = [SearchQuery(word, config=cfg, search_type="plain") for word in words[:-1]]
-    parts.append(SearchQuery(f"{words[-1]}:*", config=cfg, search_type="raw"))  # \w+ only: no tsquery syntax
-    query = reduce(operator.or_ if any_word else operator.and_, parts)
-    # Two steps: rank ids only (a narrow sort over every match), then read and quote the few rows shown; ranking
-    # whole rows with their joins made the sort carry kilobytes per match.
+    query = _tsquery(words, cfg, any_word=any_word)
+    # Two steps: rank ids only (a narrow sort over the candidates), then read and quote the few rows shown;
+    # ranking whole rows with their joins made the sort carry kilobytes per match.
+    if capped:
+        candidates = _candidates(articles, query, _tsquery(words, cfg, any_word=any_word, weights="ABC"))
+    else:
+        candidates = _matches(articles).filter(search_vector=query)
     ranked = (
-        articles.filter(search_vector=query)
+        Article.objects.filter(pk__in=candidates)
         .annotate(rank=SearchRank(F("search_vector"), query))
         .order_by("-rank", "pk")
         .values_list("pk", "rank")[:limit]
@@ -95,6 +130,14 @@ def _search_postgres(articles: QuerySet[Article], words: list[str], *, limit: in
         for pk, rank in ranks.items()
         if pk in rows
     ]
+
+
+def among(articles: QuerySet[Article], ids: list[int]) -> QuerySet[Article]:
+    """``articles`` narrowed to ``ids``. On PostgreSQL the ids travel as one array: thousands of IN (...)
+    parameters cost more to plan than the search among them costs to run."""
+    if connection.vendor == "postgresql":
+        return articles.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
+    return articles.filter(pk__in=ids)
 
 
 def _fts_match(words: list[str], *, any_word: bool) -> str:

@@ -97,3 +97,10 @@ def test_valid_or_empty_page_size_pages(owner, item, value, rows):
 def test_comment_pages_validate_page_size_too(owner, item):
     sr = ServiceRequestFactory(requester=owner, item=item)
     assert token_client(owner).get(f"/api/v1/requests/{sr.number}/comments/?page_size=0").status_code == 400
+
+
+def test_the_schema_builds_without_a_warning(tmp_path):
+    """A warning from drf-spectacular means a wrong schema (e.g. two serializers of one name share a component)."""
+    from django.core.management import call_command
+
+    call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))

@@ -477,3 +477,26 @@ def test_id_filters_refuse_numbers_that_are_not_ids_with_400(client_for, agent, 
         response = client.get("/api/v1/requests/", {name: value})
         assert response.status_code == 400, (name, value)
         assert name in response.json()
+
+
+@pytest.mark.django_db
+def test_item_filter_offers_exactly_the_items_its_queryset_accepts(
+    item, agent, owner, admin_user, desk_team, other_team
+):
+    """The options come from a precompiled read (selectors.queue.queue_item_choices), the validation from the
+    filter's queryset: both must list the same items for every kind of user."""
+    from django.test import RequestFactory
+
+    from apps.fulfillment.filters import RequestFilterSet
+    from apps.fulfillment.selectors.queue import queue_item_choices
+
+    team_only = CatalogItemFactory(slug="desk-only", name="Desk only", fulfilling_team=desk_team, audience="teams")
+    team_only.audience_teams.add(desk_team)
+    CatalogItemFactory(slug="elsewhere-only", name="Elsewhere", fulfilling_team=other_team, audience="teams")
+    CatalogItemFactory(slug="draft", name="Draft item", fulfilling_team=desk_team, status="draft")
+    for user, expected in ((agent, 2), (owner, 1), (admin_user, 4)):
+        request = RequestFactory().get("/")
+        request.user = user
+        accepted = RequestFilterSet(request=request).form.fields["item"].queryset
+        assert queue_item_choices(user) == list(accepted.values_list("slug", "name"))
+        assert len(queue_item_choices(user)) == expected

@@ -39,9 +39,8 @@ def test_article_files_pass_the_request_attachment_checks(make_article, agent, n
 def test_size_limit_is_the_request_attachment_setting(make_article, agent, settings):
     settings.STEWARD_ATTACHMENT_MAX_BYTES = 10
     with pytest.raises(ValidationError, match="larger"):
-        attachment_add(
-            article=make_article(), upload=SimpleUploadedFile("a.txt", b"x" * 11, content_type="text/plain"), actor=agent
-        )
+        upload = SimpleUploadedFile("a.txt", b"x" * 11, content_type="text/plain")
+        attachment_add(article=make_article(), upload=upload, actor=agent)
 
 
 def test_readers_may_not_add_files(make_article, owner):

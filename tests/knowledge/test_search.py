@@ -74,3 +74,24 @@ def test_suggestions_are_about_the_items_service_and_any_word(make_article, owne
     hits = suggestions(owner, item=vpn_item, text="my connection keeps dropping")
     assert _titles(hits) == ["VPN keeps disconnecting"]
     assert _titles(suggestions(owner, item=vpn_item, text="")) == ["VPN keeps disconnecting"]
+
+
+def test_a_title_hit_stays_first_when_body_hits_pass_the_candidate_cap(make_article, owner, monkeypatch):
+    """PostgreSQL ranks capped candidate sets (apps.knowledge.search._candidates): with a cap of 2 and more body
+    hits than that, the title hit is still a candidate and ranks first."""
+    monkeypatch.setattr("apps.knowledge.search.CANDIDATES", 2)
+    for n in range(4):
+        make_article(title=f"Body mention {n}", body_md="Restart the dock when it hangs.")
+    make_article(title="Dock firmware")
+    hits = search(article_searchable_for(owner), "dock", limit=3)
+    assert _titles(hits)[0] == "Dock firmware"
+    assert len(hits) == 3
+
+
+def test_suggestions_among_the_items_service_only(make_article, owner, vpn, vpn_item, desk_team):
+    from tests.factories import ServiceFactory
+
+    other = ServiceFactory(slug="mail", name="Mail", owner_team=desk_team)
+    make_article(title="VPN drops", services=[vpn])
+    make_article(title="Mail drops", services=[other])
+    assert _titles(suggestions(owner, item=vpn_item, text="drops")) == ["VPN drops"]

@@ -180,7 +180,7 @@ class DecideSerializer(StrictSerializer):
     comment = Text(required=False, allow_blank=True, default="", max_length=5000)
 
 
-class TransitionSerializer(StrictSerializer):
+class ChangeTransitionSerializer(StrictSerializer):
     to = serializers.ChoiceField(choices=[("assessing", "Submit"), ("cancelled", "Cancel")])
     comment = Text(required=False, allow_blank=True, default="", max_length=5000)
 

@@ -27,11 +27,11 @@ from apps.changes.api.pagination import ChangeCursorPagination
 from apps.changes.api.serializers import (
     ChangeCreateSerializer,
     ChangeSerializer,
+    ChangeTransitionSerializer,
     ChangeUpdateSerializer,
     DecideSerializer,
     GateSerializer,
     OutcomeSerializer,
-    TransitionSerializer,
     WindowSerializer,
 )
 from apps.changes.api.throttling import GateRateThrottle
@@ -219,7 +219,7 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return self._answer(change)
 
     @extend_schema(
-        request=TransitionSerializer,
+        request=ChangeTransitionSerializer,
         parameters=[NUMBER],
         responses={200: ChangeSerializer, **_errors(400, 401, 403, 404, 409)},
     )
@@ -227,7 +227,7 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def transition(self, request: Request, number: str | None = None) -> Response:
         """Submit a draft (``assessing``) or cancel an open change."""
         change = self.get_object()
-        data = TransitionSerializer(data=request.data)
+        data = ChangeTransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             services.change_transition(change=change, actor=signed_in_user(request), **data.validated_data)

@@ -10,6 +10,8 @@ from django.db.models import Q, QuerySet
 
 from apps.accounts.models import Team, User
 from apps.accounts.selectors import team_ids_for
+from apps.catalog.models import CatalogItem
+from apps.core.precompiled import Precompiled
 from apps.fulfillment.models import CannedReply, SavedFilter, ServiceRequest
 
 EXPORT_MAX_ROWS = 100_000
@@ -101,17 +103,43 @@ def queue_page(queryset: QuerySet[ServiceRequest], *, number: Any, page_size: in
     return QueuePage(object_list=rows[:page_size], number=page, has_next=len(rows) > page_size)
 
 
-def saved_filters_for(user: User) -> QuerySet[SavedFilter]:
-    return SavedFilter.objects.filter(user_id=user.pk).only("pk", "name", "query", "user_id")
+def _saved_filters_build(key: None, *, user_id: int) -> QuerySet[SavedFilter]:
+    return SavedFilter.objects.filter(user_id=user_id).only("pk", "name", "query", "user_id")
 
 
-def canned_replies_for(user: User, sr: ServiceRequest) -> QuerySet[CannedReply]:
-    """The request team's canned replies, for that team's agents only (the same rule as internal notes)."""
-    from apps.fulfillment.permissions import is_agent_of  # permissions imports this package
+_SAVED_FILTERS = Precompiled(_saved_filters_build)
 
-    if not is_agent_of(user, sr):
-        return CannedReply.objects.none()
-    return CannedReply.objects.filter(team_id=sr.team_id).only("pk", "title", "body")
+
+def saved_filters_for(user: User) -> list[SavedFilter]:
+    return list(_SAVED_FILTERS(None, user_id=user.pk))
+
+
+def _item_choices_build(is_superuser: bool, *, user_id: int) -> QuerySet[Any]:
+    viewer = User(pk=user_id, is_superuser=is_superuser)
+    return CatalogItem.objects.visible_to(viewer).order_by("name").values_list("slug", "name")
+
+
+_ITEM_CHOICES = Precompiled(_item_choices_build)
+
+
+def queue_item_choices(user: User) -> list[tuple[str, str]]:
+    """(slug, name) of the catalog items ``user`` may see, by name: the queue's item filter's options, the same
+    items as the filter's queryset (apps.fulfillment.filters, which validates the choice) without compiling it.
+    CatalogItem.visible_to reads of the user only the id and whether they are a superuser (the key)."""
+    return list(_ITEM_CHOICES(user.is_superuser, user_id=user.pk))
+
+
+def _canned_replies_build(key: None, *, team_id: int) -> QuerySet[CannedReply]:
+    return CannedReply.objects.filter(team_id=team_id).only("pk", "title", "body").order_by("title")
+
+
+_CANNED_REPLIES = Precompiled(_canned_replies_build)
+
+
+def canned_replies_for(sr: ServiceRequest) -> list[CannedReply]:
+    """The request team's canned replies, by title; only for that team's agents (the caller checks is_agent_of,
+    the same rule as internal notes)."""
+    return list(_CANNED_REPLIES(None, team_id=sr.team_id))
 
 
 def export_rows(queryset: QuerySet[ServiceRequest]) -> Any:

@@ -23,6 +23,7 @@ from django.db.models import (
 
 from apps.accounts.models import Membership, User
 from apps.core.models import AuditEvent
+from apps.core.precompiled import Precompiled
 from apps.core.selectors import audit_events_for
 from apps.fulfillment.choices import RequestStatus
 from apps.fulfillment.models import Comment, ServiceRequest
@@ -52,12 +53,21 @@ def _with_detail(queryset: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]
     return queryset.select_related(*DETAIL_RELATED).prefetch_related("attachments").order_by()
 
 
+def _people_build(
+    key: None, *, request_id: int, requested_for_id: int | None, assignee_id: int | None
+) -> QuerySet[Any]:
+    watching = ServiceRequest.watchers.through.objects.filter(servicerequest_id=request_id, user_id=OuterRef("pk"))
+    others = [pk for pk in (requested_for_id, assignee_id) if pk is not None]
+    users = get_user_model().objects.filter(Q(pk__in=others) | Q(Exists(watching)))
+    return users.annotate(is_watching=Exists(watching))
+
+
+_PEOPLE = Precompiled(_people_build)
+
+
 def request_people_load(sr: ServiceRequest) -> list[Any]:
     """``sr``'s watchers, read in one query with its requested-for user and assignee (set on ``sr``)."""
-    watching = ServiceRequest.watchers.through.objects.filter(servicerequest_id=sr.pk, user_id=OuterRef("pk"))
-    others = {pk for pk in (sr.requested_for_id, sr.assignee_id) if pk is not None}
-    users = get_user_model().objects.filter(Q(pk__in=others) | Q(Exists(watching)))
-    people = list(users.annotate(is_watching=Exists(watching)))
+    people = list(_PEOPLE(None, request_id=sr.pk, requested_for_id=sr.requested_for_id, assignee_id=sr.assignee_id))
     by_pk = {person.pk: person for person in people}
     if sr.requested_for_id in by_pk:
         sr.requested_for = by_pk[sr.requested_for_id]
@@ -78,6 +88,26 @@ def request_detail_queryset_for(user: User | AnonymousUser) -> QuerySet[ServiceR
         _viewer_in_team=Exists(memberships.filter(team_id=OuterRef("team_id"))),
         _viewer_in_approval_team=Exists(memberships.filter(team_id=OuterRef("item__approval_team_id"))),
     )
+
+
+def _detail_build(key: tuple[bool, bool, frozenset[str]], *, viewer_id: int, request_id: int) -> QuerySet[Any]:
+    is_active, is_superuser, permissions = key
+    viewer = User(pk=viewer_id, is_active=is_active, is_superuser=is_superuser)
+    vars(viewer)["_perm_cache"] = set(permissions)  # ModelBackend's cache, which has_perm reads: no query
+    return request_detail_queryset_for(viewer).filter(pk=request_id)
+
+
+_DETAIL = Precompiled(_detail_build)
+
+
+def request_detail_get_for(user: User | AnonymousUser, pk: int) -> ServiceRequest | None:
+    """``request_detail_queryset_for(user)``'s request ``pk``, or None; the SQL is compiled once per shape of
+    ``visible_to``: what it reads of the user besides the id, its flags and its permissions (the key)."""
+    if not isinstance(user, User):
+        return None
+    permissions = frozenset() if user.is_superuser else frozenset(user.get_all_permissions())
+    rows = list(_DETAIL((user.is_active, user.is_superuser, permissions), viewer_id=user.pk, request_id=pk))
+    return rows[0] if rows else None
 
 
 def viewer_teams(sr: ServiceRequest, user: User | AnonymousUser) -> dict[int, bool] | None:
@@ -167,8 +197,8 @@ def _user(cache: dict[int, Any], values: tuple[Any, ...]) -> Any:
     return cache[values[0]]
 
 
-def request_timeline(sr: ServiceRequest, *, include_internal: bool) -> list[TimelineEntry]:
-    """Audit events merged with the comments the reader may see, oldest first (one query whatever their number)."""
+def _timeline_build(include_internal: bool, *, request_id: int) -> QuerySet[Any]:
+    sr = ServiceRequest(pk=request_id)
     events = _timeline_rows(
         audit_events_for(sr).exclude(verb="commented"),
         kind=0,
@@ -187,11 +217,20 @@ def request_timeline(sr: ServiceRequest, *, include_internal: bool) -> list[Time
         t_body=F("body"),
         t_internal=F("is_internal"),
     )
+    return events.union(comments, all=True)
+
+
+_TIMELINE = Precompiled(_timeline_build)
+
+
+def request_timeline(sr: ServiceRequest, *, include_internal: bool) -> list[TimelineEntry]:
+    """Audit events merged with the comments the reader may see, oldest first (one query whatever their number)."""
+    rows = _TIMELINE(include_internal, request_id=sr.pk)
     users: dict[int, Any] = {}
     entries = []
     # Events before comments at the same instant, each in its own order (created_at, id), as before.
     for kind, pk, at, verb, data, body, internal, *actor_values in sorted(
-        events.union(comments, all=True), key=lambda row: (row[2], row[0], row[1])
+        rows, key=lambda row: (row[2], row[0], row[1])
     ):
         actor = _user(users, tuple(actor_values))
         if kind == 0:

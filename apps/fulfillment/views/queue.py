@@ -32,7 +32,7 @@ from apps.fulfillment import permissions
 from apps.fulfillment.choices import Priority, RequestStatus
 from apps.fulfillment.exceptions import StaleRequest
 from apps.fulfillment.filters import READY_VIEWS, RequestFilterSet, overdue_q
-from apps.fulfillment.forms import BulkActionForm, SavedFilterForm, plain_model_choices
+from apps.fulfillment.forms import BulkActionForm, SavedFilterForm
 from apps.fulfillment.models import SavedFilter, ServiceRequest, format_number
 from apps.fulfillment.selectors import queue as selectors
 from apps.fulfillment.services import queue as services
@@ -185,7 +185,9 @@ def _queue_context(request: AuthedRequest, params: QueryDict, **extra: Any) -> d
     work_team_ids = permissions.team_ids(user) if works else frozenset()
     bulk_form = extra.pop("bulk_form", None) or BulkActionForm(auto_id="id_bulk_%s")
     filterset.form.renderer = bulk_form.renderer = JINJA_WIDGETS
-    plain_model_choices(filterset.form.fields["item"], "slug", "name")  # CatalogItem.__str__ is its name
+    item_field = filterset.form.fields["item"]
+    empty_label = getattr(item_field, "empty_label", "")  # a ModelChoiceField's; Field does not declare it
+    item_field.widget.choices = [("", empty_label), *selectors.queue_item_choices(user)]
     return {
         "filterset": filterset,
         "page": page,

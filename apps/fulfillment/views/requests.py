@@ -35,6 +35,7 @@ from apps.fulfillment.forms import (
     tie_errors,
 )
 from apps.fulfillment.models import Attachment, ServiceRequest
+from apps.fulfillment.selectors.queue import canned_replies_for
 from apps.fulfillment.selectors.requests import request_people_load
 
 PAGE_SIZE = 25
@@ -115,6 +116,7 @@ def _detail_context(
         "timeline": selectors.request_timeline(sr, include_internal=agent),
         "transitions": [(s, permissions.S(s).label) for s in permissions.allowed_transitions(user, sr)],
         "is_agent": agent,
+        "canned_replies": canned_replies_for(sr) if agent else [],
         "can_edit": permissions.can_edit_request(user, sr),
         "reopen_deadline": permissions.reopen_deadline(sr),
         "transition_form": TransitionForm(initial={"version": sr.version}),

@@ -45,9 +45,7 @@ def article_link(*, article: Article, subject_type: str, subject_id: str, actor:
 def article_unlink(*, article: Article, subject_type: str, subject_id: str, actor: User) -> None:
     """Remove the link of the article to the subject, if there is one."""
     _check_can_link(actor, subject_type, subject_id)
-    deleted, _ = ArticleLink.objects.filter(
-        article=article, subject_type=subject_type, subject_id=subject_id
-    ).delete()
+    deleted, _ = ArticleLink.objects.filter(article=article, subject_type=subject_type, subject_id=subject_id).delete()
     if deleted:
         audit_record(
             target=article, verb="knowledge.article.unlinked", actor=actor, subject=f"{subject_type}:{subject_id}"

@@ -1,0 +1,42 @@
+"""An agent, in headless Chromium, finds an article from a request's page, inserts its link into the reply in one
+click (static/js/knowledge-link.js, no inline script: the CSP holds) and links it to the request."""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from apps.knowledge.models import ArticleLink
+from apps.knowledge.services import ArticleData, article_create, article_transition
+from tests.factories import PASSWORD, CatalogItemFactory, TeamFactory, UserFactory
+from tests.fulfillment.factories import ServiceRequestFactory
+
+
+@pytest.fixture
+def desk_request(transactional_db):
+    desk = TeamFactory(slug="service-desk", name="Service desk")
+    agent = UserFactory(username="agent", roles=["Agents"], member_of=[desk])
+    reviewer = UserFactory(username="reviewer", roles=["Agents"], member_of=[desk])
+    data = ArticleData(title="VPN keeps disconnecting", owner_team=desk, body_md="Turn off sleep.")
+    article = article_transition(article=article_create(actor=agent, data=data), to="in_review", actor=agent)
+    article_transition(article=article, to="published", actor=reviewer)
+    item = CatalogItemFactory(slug="vpn-help", name="VPN help", fulfilling_team=desk)
+    return ServiceRequestFactory(item=item), article
+
+
+def test_agent_inserts_an_article_link_into_the_reply_and_links_it(page: Page, live_server, desk_request):
+    sr, article = desk_request
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("agent")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(live_server.url + sr.get_absolute_url())
+
+    reply = page.locator("#id_body")
+    reply.fill("Hello, please read")
+    page.get_by_label("Find an article to insert or link").press_sequentially("vpn", delay=20)
+    page.locator("#knowledge-link-results").get_by_role("button", name="Insert link").click()
+    link = f"{live_server.url}{article.get_absolute_url()}"
+    expect(reply).to_have_value(f"Hello, please read\nVPN keeps disconnecting: {link}")
+
+    page.get_by_role("button", name="Link to this request").click()
+    expect(page.locator("#knowledge-linked").get_by_role("link", name="VPN keeps disconnecting")).to_be_visible()
+    assert ArticleLink.objects.filter(article=article, subject_id=str(sr.pk)).count() == 1
