@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """The deployment gate and change creation under load, on PostgreSQL with 100,000 changes.
 
-A script, not a test: see bench/README.md ("Gate benchmark"). It
+A script, not a test: see bench/README.md ("Other benches"). It
 
 1. creates the database if missing (default ``steward_gate_bench``), migrates it, runs ``seed_demo`` once and
    adds generated changes in bulk (bulk_create: finished changes of the last 90 days, one demo service each)
