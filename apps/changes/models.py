@@ -20,20 +20,18 @@ from apps.changes.choices import (
     WindowKind,
 )
 from apps.changes.querysets import ChangeQuerySet
+from apps.core import numbers
 
 NUMBER_PREFIX = "CHG-"
 
 
 def format_number(pk: int) -> str:
-    return f"{NUMBER_PREFIX}{pk:06d}"
+    return numbers.format_number(NUMBER_PREFIX, pk)
 
 
 def parse_number(number: str) -> int | None:
     """The primary key behind ``CHG-000123`` (or ``123``); None when it is not a change number."""
-    digits = number.upper().removeprefix(NUMBER_PREFIX)
-    if not digits.isdigit() or len(digits) > 18:
-        return None
-    return int(digits)
+    return numbers.parse_number(NUMBER_PREFIX, number)
 
 
 class Environment(models.Model):

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from apps.accounts.models import Team
 from apps.catalog.models import CatalogItem, FormVersion
+from apps.core import numbers
 from apps.fulfillment.choices import Priority, RequestStatus
 from apps.fulfillment.querysets import ServiceRequestQuerySet
 
@@ -14,15 +15,12 @@ NUMBER_PREFIX = "SR-"
 
 
 def format_number(pk: int) -> str:
-    return f"{NUMBER_PREFIX}{pk:06d}"
+    return numbers.format_number(NUMBER_PREFIX, pk)
 
 
 def parse_number(number: str) -> int | None:
     """The primary key behind ``SR-000123`` (or ``123``); None when it is not a request number."""
-    digits = number.upper().removeprefix(NUMBER_PREFIX)
-    if not digits.isdigit() or len(digits) > 18:
-        return None
-    return int(digits)
+    return numbers.parse_number(NUMBER_PREFIX, number)
 
 
 class ServiceRequest(models.Model):

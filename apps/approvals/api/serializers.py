@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from apps.approvals.registry import DECISIONS
 from apps.approvals.services import COMMENT_MAX_CHARS
+from apps.core.api.serializers import StrictSerializer
 
 
 class PendingApprovalSerializer(serializers.Serializer):
@@ -26,29 +23,12 @@ class PendingApprovalSerializer(serializers.Serializer):
     )
 
 
-class DecisionSerializer(serializers.Serializer):
-    """Refuses fields it does not know, so a typo never passes silently."""
+class DecisionSerializer(StrictSerializer):
+    """Refuses fields it does not know (apps.core.api.serializers), so a typo never passes silently."""
 
     decision = serializers.ChoiceField(choices=list(DECISIONS))
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=COMMENT_MAX_CHARS)
     version = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=2**31 - 1)
-
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            unknown = sorted(str(key) for key in data if key not in self.fields)
-            if unknown:
-                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
-        return super().to_internal_value(data)
-
-
-class DecisionSerializerSchema(OpenApiSerializerExtension):
-    """DecisionSerializer refuses unknown fields; ``additionalProperties: false`` tells clients so."""
-
-    target_class = DecisionSerializer
-
-    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
-        schema = auto_schema._map_basic_serializer(self.target, direction)
-        return {**schema, "additionalProperties": False}
 
 
 class DecidedSerializer(serializers.Serializer):
