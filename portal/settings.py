@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.automation",
     "apps.changes",
     "apps.knowledge",
+    "apps.schedule",
     "apps.demo",
 ]
 
@@ -96,6 +97,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.core.context_processors.navigation",  # templates/base.html's links
             ],
+            # Every template shows people and times the same way: {{ user|person }}, {{ moment|when }} / |ago.
+            "builtins": ["apps.accounts.templatetags.people", "apps.core.templatetags.when"],
         },
     },
     {
@@ -122,6 +125,11 @@ else:
     # A fresh PostgreSQL login per request halves throughput of cheap pages: keep connections.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Parameters bound by the server, so that psycopg prepares a statement run five times on a connection and
+    # PostgreSQL stops planning it again: planning costs the hot reads (the gate, the queue) more than running
+    # them. Turn off behind a pooler in transaction mode (PgBouncer < 1.21): prepared statements don't survive it.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -151,6 +159,8 @@ STATICFILES_DIRS = [
     # Only each package's dist folder, under a vendor/ prefix, never the whole node_modules.
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
+    # FullCalendar 7 ships its built files at the package root (all/global.js, skeleton.css, themes/).
+    ("vendor/fullcalendar", NODE_MODULES / "fullcalendar"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -165,7 +175,24 @@ MEDIA_URL = "media/"  # never served directly: attachments go through an access-
 STEWARD_ATTACHMENT_MAX_BYTES = env.int("STEWARD_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 STEWARD_ATTACHMENT_TYPES = env.list(
     "STEWARD_ATTACHMENT_TYPES",
-    default=["image/png", "image/jpeg", "image/gif", "application/pdf", "text/plain", "text/csv", "application/json"],
+    # apps.core.uploads.DEFAULT_TYPES (its table maps extensions to these; SVG and macro formats are left out).
+    default=[
+        "application/json",
+        "application/pdf",
+        "application/zip",
+        "image/gif",
+        "image/jpeg",
+        "image/png",
+        "image/webp",
+        "text/csv",
+        "text/plain",
+        "application/vnd.oasis.opendocument.presentation",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ],
 )
 # Largest request body per URL prefix ("*" stands for one path segment; the longest matching prefix wins).
 # apps.core.middleware.BodyLimitMiddleware answers 413 above it; STEWARD_BODY_LIMITS="/prefix/=bytes;..." adds
@@ -174,6 +201,8 @@ STEWARD_BODY_LIMITS: dict[str, int] = {
     "/": 2 * 1024 * 1024,
     "/requests/*/attachments/": STEWARD_ATTACHMENT_MAX_BYTES + 64 * 1024,  # the file plus multipart framing
     "/knowledge/*/files/": STEWARD_ATTACHMENT_MAX_BYTES + 64 * 1024,  # article files: the same limit
+    # Filing with attachments (apps.fulfillment.services.request_file: at most 5 files) plus the form.
+    "/requests/new/*/": 5 * STEWARD_ATTACHMENT_MAX_BYTES + 2 * 1024 * 1024,
     **env.dict("STEWARD_BODY_LIMITS", cast={"value": int}, default={}),
 }
 # Django's own check (it raises RequestDataTooBig, answered 413 too) is only a backstop for the limits above.
@@ -265,6 +294,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 7 * 24 * 60 * 60.0,  # weekly; a reminder row per article and week makes extra runs send nothing
         "options": {"expires": 6 * 60 * 60},
     },
+    "changes-sweep-backtests": {
+        "task": "apps.changes.tasks.changes_sweep_backtests",
+        "schedule": 60.0,  # a back-test pending for a minute lost its message; one running too long, its worker
+        "options": {"expires": 50},
+    },
     "core-sweep-notifications": {
         "task": "apps.core.tasks.core_sweep_notifications",
         "schedule": 30.0,  # publish outbox rows still pending (a broker that was down, a lost message)
@@ -277,6 +311,13 @@ STEWARD_AUTO_CLOSE_DAYS = env.int("STEWARD_AUTO_CLOSE_DAYS", default=5)
 # Knowledge base (apps.knowledge): publishing needs a second person of the owner team unless the team's
 # ReviewPolicy says otherwise; PostgreSQL's text search configuration (language); an opened suggestion counts
 # as a deflected request when its reader files nothing for the item within this many minutes.
+# Change enablement (apps/changes/conf.py says what each means).
+STEWARD_CHANGES_PIPELINE_WINDOW_MINUTES = env.int("STEWARD_CHANGES_PIPELINE_WINDOW_MINUTES", default=60)
+STEWARD_CHANGES_MAX_PATHS = env.int("STEWARD_CHANGES_MAX_PATHS", default=200)
+STEWARD_CHANGES_GATE_RETRY_SECONDS = env.int("STEWARD_CHANGES_GATE_RETRY_SECONDS", default=10)
+STEWARD_CHANGES_REVIEW_BUSINESS_DAYS = env.int("STEWARD_CHANGES_REVIEW_BUSINESS_DAYS", default=5)
+STEWARD_CHANGES_HISTORY_CACHE_SECONDS = env.int("STEWARD_CHANGES_HISTORY_CACHE_SECONDS", default=60)
+STEWARD_CHANGES_BACKTEST_DAYS = env.int("STEWARD_CHANGES_BACKTEST_DAYS", default=90)
 STEWARD_KNOWLEDGE_REVIEW_REQUIRED = env.bool("STEWARD_KNOWLEDGE_REVIEW_REQUIRED", default=True)
 STEWARD_KNOWLEDGE_SEARCH_CONFIG = env.str("STEWARD_KNOWLEDGE_SEARCH_CONFIG", default="english")
 STEWARD_KNOWLEDGE_ABANDON_MINUTES = env.int("STEWARD_KNOWLEDGE_ABANDON_MINUTES", default=30)
@@ -355,6 +396,8 @@ REST_FRAMEWORK = {
 }
 # Lifetime of the tokens POST /api/v1/auth/token/ mints from a password.
 STEWARD_API_LOGIN_TOKEN_DAYS = env.int("STEWARD_API_LOGIN_TOKEN_DAYS", default=90)
+# The deployment gate is polled: its own bucket per token (apps/changes/api/throttling.py).
+STEWARD_CHANGES_GATE_THROTTLE = throttle_rate("STEWARD_CHANGES_GATE_THROTTLE", "1200/minute")
 # The OpenAPI schema and its docs pages answer anonymous callers too only when this is on.
 STEWARD_API_DOCS_PUBLIC = env.bool("STEWARD_API_DOCS_PUBLIC", default=False)
 SPECTACULAR_SETTINGS = {
@@ -387,6 +430,8 @@ SPECTACULAR_SETTINGS = {
         "PriorityEnum": "apps.fulfillment.choices.Priority",
         "ArticleStateEnum": "apps.knowledge.choices.ArticleState",
         "ArticleAudienceEnum": "apps.knowledge.choices.ArticleAudience",
+        "TierEnum": "apps.changes.choices.Tier",  # risk-policy authoring: tier and expected_tier share it
+        "PolicyRuleKindEnum": "apps.changes.choices.RuleKind",
     },
 }
 

@@ -3,10 +3,13 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from apps.core.views import bad_request, docs_login_required, healthz
+from apps.core.views import bad_request, docs_login_required, healthz, page_not_found, permission_denied
 
 # Django's 400 handler; it answers 413 for a body over its route's limit (RequestDataTooBig).
 handler400 = bad_request
+# Branded pages (templates/403.html, 404.html) and JSON under /api/; handler500 stays Django's (templates/500.html).
+handler403 = permission_denied
+handler404 = page_not_found
 
 api_v1: list[URLPattern | URLResolver] = [
     # Who may read the schema and docs: settings.STEWARD_API_DOCS_PUBLIC (SPECTACULAR_SETTINGS' permission).
@@ -30,9 +33,11 @@ urlpatterns = [
     path("requests/", include("apps.fulfillment.urls")),
     path("approvals/", include("apps.approvals.urls")),
     path("automation/", include("apps.automation.urls")),
+    path("changes/calendar/", include("apps.schedule.urls")),  # before changes/: its own prefix
     path("changes/", include("apps.changes.urls")),
     path("knowledge/", include("apps.knowledge.urls")),
     path("api/v1/", include((api_v1, "api"))),
+    path("", include("apps.schedule.public_urls")),  # /maintenance/ and /feeds/
     path("", include("apps.catalog.urls")),
 ]
 

@@ -21,7 +21,18 @@ LAYERS: dict[str, set[str]] = {
     "fulfillment": {"core", "accounts", "approvals", "automation", "catalog", "knowledge"},
     "changes": {"core", "accounts", "approvals", "catalog"},
     "knowledge": {"core", "accounts", "catalog"},
-    "demo": {"core", "accounts", "approvals", "automation", "catalog", "fulfillment", "changes", "knowledge"},
+    "schedule": {"core", "accounts", "approvals", "catalog", "changes"},
+    "demo": {
+        "core",
+        "accounts",
+        "approvals",
+        "automation",
+        "catalog",
+        "fulfillment",
+        "changes",
+        "knowledge",
+        "schedule",
+    },
 }
 
 

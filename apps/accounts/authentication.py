@@ -9,8 +9,17 @@ from rest_framework.request import Request
 
 from apps.accounts.models import ApiToken
 from apps.accounts.tokens import digest_key
+from apps.core.precompiled import Precompiled
 
 KEYWORDS = {"token", "bearer"}
+
+
+def _token_build(key: None, *, digest: str) -> Any:
+    return ApiToken.objects.select_related("user").filter(digest=digest)
+
+
+# Every API call by token reads this: compiled once per process (apps.core.precompiled).
+_TOKEN_BY_DIGEST = Precompiled(_token_build)
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -29,7 +38,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         return self.authenticate_key(key)
 
     def authenticate_key(self, key: str) -> tuple[Any, ApiToken]:
-        token = ApiToken.objects.select_related("user").filter(digest=digest_key(key)).first()
+        token = next(iter(_TOKEN_BY_DIGEST(None, digest=digest_key(key))), None)
         now = timezone.now()
         if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
             raise exceptions.AuthenticationFailed(_("Invalid, revoked or expired token."))

@@ -88,7 +88,14 @@ class SetPasswordForm(BootstrapMixin, auth_forms.SetPasswordForm):
 class ProfileForm(BootstrapMixin, forms.Form):
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField(required=False)
+    # The column's length (AbstractUser.email): longer addresses are refused here with the reason, not at save.
+    email = forms.EmailField(
+        required=False,
+        max_length=254,
+        error_messages={
+            "max_length": "An email address has at most %(limit_value)d characters (this one has %(show_value)d).",
+        },
+    )
     timezone = forms.ChoiceField(
         label="Time zone", choices=timezone_choices, help_text="Dates and times are shown in this time zone."
     )

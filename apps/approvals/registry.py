@@ -53,6 +53,9 @@ class PendingApproval:
     since: dt.datetime  # waiting since (the inbox's order: oldest first)
     url: str
     version: int | None = None  # sent back with the decision when the provider compares versions
+    requester_username: str = ""  # shown on hover over ``requester`` (apps.accounts.display)
+    # What was asked, as (label, text) pairs: the inbox shows them inline, collapsed.
+    details: tuple[tuple[str, str], ...] = ()
 
     @property
     def ref(self) -> str:

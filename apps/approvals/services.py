@@ -56,6 +56,9 @@ def check_decision(decision: str, comment: str) -> str:
         errors["comment"] = ["Null characters are not allowed."]
     elif len(comment) > COMMENT_MAX_CHARS:
         errors["comment"] = [f"A comment holds at most {COMMENT_MAX_CHARS} characters."]
+    elif decision == "reject" and not comment.strip():
+        # Every kind of approval: whoever is refused reads why (the request's timeline, the change's page).
+        errors["comment"] = ["Give the reason for the rejection: the requester reads it."]
     if errors:
         raise ApprovalInvalid(errors)
     return comment.strip()

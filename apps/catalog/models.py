@@ -132,6 +132,7 @@ class CatalogItem(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [("manage_catalog", "Can manage the catalog: services, items and request forms")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(approval_rule=ApprovalRule.TEAM) | Q(approval_team__isnull=False),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from apps.accounts.models import User
-from apps.catalog.models import CatalogItem, Category, Service
+from apps.catalog.models import CatalogItem, Category, FormVersion, Service
 
 MAX_SEARCH_WORDS = 10
 MAX_WORD_LENGTH = 100
@@ -57,3 +57,30 @@ def categories_with_items_for(user: User | AnonymousUser) -> list[Category]:
     items = item_queryset_for(user).order_by("name")
     categories = category_list().prefetch_related(Prefetch("items", queryset=items, to_attr="visible_items"))
     return [category for category in categories if category.visible_items]
+
+
+# --- The catalog builder (catalog managers see every service and item, drafts and retired ones included) ----
+
+
+def item_manage_queryset() -> QuerySet[CatalogItem]:
+    return CatalogItem.objects.select_related("service", "category", "fulfilling_team", "current_form").order_by(
+        "name", "pk"
+    )
+
+
+def service_manage_queryset() -> QuerySet[Service]:
+    return Service.objects.select_related("owner_team").annotate(item_count=Count("items")).order_by("name", "pk")
+
+
+def form_versions_for(item: CatalogItem) -> QuerySet[FormVersion]:
+    """The item's form versions, newest first, each with ``request_count``: the requests filed with it.
+
+    ``requests`` is the reverse name of apps.fulfillment's ServiceRequest.form_version (no import: the
+    catalog sits below fulfillment).
+    """
+    return (
+        FormVersion.objects.filter(item=item)
+        .select_related("created_by")
+        .annotate(request_count=Count("requests"))
+        .order_by("-number")
+    )

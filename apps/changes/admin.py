@@ -29,16 +29,40 @@ class PolicyRuleForm(forms.ModelForm):
         return rule_check(self.cleaned_data["expression"])
 
 
+def _sealed(policy: Any) -> bool:
+    """Activated versions are read-only here: the database would refuse the write (policy_triggers)."""
+    return policy is not None and (policy.activated_at is not None or policy.is_active)
+
+
 class PolicyRuleInline(admin.TabularInline):
     model = PolicyRule
     form = PolicyRuleForm
     extra = 0
 
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return not _sealed(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return not _sealed(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return not _sealed(obj) and super().has_delete_permission(request, obj)
+
 
 @admin.register(RiskPolicy)
 class RiskPolicyAdmin(admin.ModelAdmin):
-    list_display = ["name", "version", "is_active", "medium_from", "high_from", "created_at"]
+    """Drafts only (e.g. the very first version); activation happens in the policy editor (/changes/policies/),
+    where test cases and four eyes apply, so the fields that activate are not offered here."""
+
+    list_display = ["name", "version", "is_active", "activated_at", "activated_by", "medium_from", "high_from"]
+    fields = ["name", "version", "description", "medium_from", "high_from"]
     inlines = [PolicyRuleInline]
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return not _sealed(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return not _sealed(obj) and super().has_delete_permission(request, obj)
 
 
 class WindowForm(forms.ModelForm):

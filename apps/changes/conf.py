@@ -21,3 +21,10 @@ def gate_retry_seconds() -> int:
 def review_business_days() -> int:
     """Days of the owner team's business time an emergency change's review is due in."""
     return int(getattr(settings, "STEWARD_CHANGES_REVIEW_BUSINESS_DAYS", 5))
+
+
+def history_cache_seconds() -> int:
+    """How long the 30-day history a score reads (changes and failure rate per set of services) is reused before
+    it is counted again; an outcome recorded on a service drops it at once (in the process that recorded it, or
+    everywhere with a shared cache)."""
+    return int(getattr(settings, "STEWARD_CHANGES_HISTORY_CACHE_SECONDS", 60))

@@ -46,8 +46,9 @@ def _freeze_reason(spec: WindowSpec, start: dt.datetime, end: dt.datetime) -> st
 
 
 def _freezes(change: Change) -> list[str]:
+    count: int | None = getattr(change, "windows_count", None)  # read with the change on the polled path
     found = windows_meeting(
-        window_specs(),
+        window_specs(None if count is None else (count, getattr(change, "windows_last", None))),
         kind=WindowKind.FREEZE,
         service_ids=[service.pk for service in change.services.all()],
         environment_id=change.environment_id,
@@ -79,18 +80,29 @@ def _scheduled(change: Change, now: dt.datetime) -> GateAnswer:
         wait = int((change.planned_start - now).total_seconds()) + 1
         reason = f"Approved; its window starts at {_when(change.planned_start)}."
         return GateAnswer(GateDecision.WAIT, [reason], retry_after=min(wait, MAX_RETRY_SECONDS))
-    running = selectors.conflicting_changes(change, statuses=[S.IN_PROGRESS])
-    busy = [f"{other.number} ({other.title}) is in progress on the same service and environment." for other in running]
-    if busy:
-        return GateAnswer(GateDecision.WAIT, busy)
-    approved = (
-        "approved by policy"
-        if change.approvals.filter(kind="policy", round=change.approval_round).exists()
-        else "approved"
-    )
+    if _running_conflict(change):
+        running = selectors.conflicting_changes(change, statuses=[S.IN_PROGRESS])
+        what = "is in progress on the same service and environment."
+        busy = [f"{other.number} ({other.title}) {what}" for other in running]
+        if busy:
+            return GateAnswer(GateDecision.WAIT, busy)
+    approved = "approved by policy" if _approved_by_policy(change) else "approved"
     return GateAnswer(
         GateDecision.GO, [f"Tier {change.tier}, {approved}; inside its window until {_when(change.planned_end)}."]
     )
+
+
+def _running_conflict(change: Change) -> bool:
+    """Read from selectors.change_for_gate's annotation when the change came from there (the polled path)."""
+    known = getattr(change, "running_conflict", None)
+    return True if known is None else bool(known)
+
+
+def _approved_by_policy(change: Change) -> bool:
+    known = getattr(change, "approved_by_policy", None)
+    if known is None:
+        return change.approvals.filter(kind="policy", round=change.approval_round).exists()
+    return bool(known)
 
 
 def gate_decide(change: Change, *, now: dt.datetime | None = None) -> GateAnswer:

@@ -62,7 +62,11 @@ class AdvisoryBoard(models.Model):
 
 
 class RiskPolicy(models.Model):
-    """A versioned risk policy: score rules, required checks and the score bands of the tiers."""
+    """A versioned risk policy: score rules, required checks and the score bands of the tiers.
+
+    A draft (``activated_at`` empty) is edited; activation seals it: from then on the database refuses any
+    update of its rules, bands or test cases (triggers of migration 0002), only ``is_active`` may still flip.
+    """
 
     name = models.CharField(max_length=100)
     version = models.PositiveIntegerField(unique=True)
@@ -71,6 +75,19 @@ class RiskPolicy(models.Model):
     medium_from = models.IntegerField(default=30, help_text="A score at or above this is at least medium.")
     high_from = models.IntegerField(default=60, help_text="A score at or above this is high.")
     created_at = models.DateTimeField(auto_now_add=True)
+    based_on = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts", help_text="Drafted from."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Everyone who drafted or edited the version: none of them may activate it (four eyes).
+    authors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    activated_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    activation_comment = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-version"]
@@ -86,6 +103,13 @@ class RiskPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("changes:policy-detail", args=[self.version])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.activated_at is None
 
 
 class PolicyRule(models.Model):
@@ -107,6 +131,92 @@ class PolicyRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PolicyTestCase(models.Model):
+    """A named attribute set a policy version must place in the expected tier (and fire the expected rules)."""
+
+    policy = models.ForeignKey(RiskPolicy, on_delete=models.CASCADE, related_name="test_cases")
+    name = models.CharField(max_length=120)
+    # Only the attributes set; the documented defaults (apps.changes.policy.attributes) fill the rest.
+    attributes = models.JSONField(default=dict, blank=True)
+    expected_tier = models.CharField(max_length=8, choices=Tier.choices)
+    # None: not checked; a list: exactly these score rules must fire (in any order).
+    expected_rules = models.JSONField(null=True, blank=True)
+    source_change = models.ForeignKey(
+        "Change", null=True, blank=True, on_delete=models.SET_NULL, related_name="policy_test_cases"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["policy", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "name"], name="%(app_label)s_%(class)s_unique_name"),
+            models.CheckConstraint(condition=Q(expected_tier__in=Tier.values), name="%(app_label)s_%(class)s_tier"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PolicyBacktest(models.Model):
+    """One replay of a policy version over the attribute snapshots of recent changes, with its result."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    policy = models.ForeignKey(RiskPolicy, on_delete=models.CASCADE, related_name="backtests")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
+    days = models.PositiveIntegerField(default=90)
+    since = models.DateTimeField()
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    # {"old": {"new": count}} for every old and new tier; shares as counts per tier before and after.
+    matrix = models.JSONField(default=dict, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    # [[change id, old tier, new tier, old score, new score], ...] of the changes whose tier moved.
+    moved = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(processed__lte=models.F("total")), name="%(app_label)s_%(class)s_progress"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Back-test of {self.policy} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.processed / self.total) if self.total else 0
+
+    @property
+    def moved_count(self) -> int:
+        return len(self.moved)
+
+    @property
+    def matrix_rows(self) -> list[tuple[str, list[int]]]:
+        """The matrix in tier order (PostgreSQL's jsonb does not keep the keys' order)."""
+        return [(old, [self.matrix.get(old, {}).get(new, 0) for new in Tier.values]) for old in Tier.values]
 
 
 class StandardChangeTemplate(models.Model):

@@ -73,7 +73,9 @@ class Precompiled(Generic[M]):
 
     ``build`` must reach every id only through the ``ids`` it is given, as a whole parameter (a filter on it, a
     model instance's pk, its text as an audit event's target), read nothing else that varies between calls, and
-    run no query: ids written into the SQL text or queries run while building raise PrecompileError.
+    run no query: ids written into the SQL text or queries run while building raise PrecompileError. A text key
+    (an API token's digest) works as an id on a text column: the build compares the column to the placeholder,
+    which the database adapter sends as its text.
     """
 
     def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
@@ -81,7 +83,7 @@ class Precompiled(Generic[M]):
         self._compiled: dict[Hashable, _Compiled] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, key: Hashable, **ids: int | None) -> QuerySet[M]:
+    def __call__(self, key: Hashable, **ids: int | str | None) -> QuerySet[M]:
         cache_key = (key, tuple(sorted((name, value is None) for name, value in ids.items())))
         compiled = self._compiled.get(cache_key)
         if compiled is None:
@@ -97,7 +99,7 @@ class Precompiled(Generic[M]):
         )
         return _bind(compiled, params)
 
-    def _compile(self, key: Hashable, ids: dict[str, int | None]) -> _Compiled:
+    def _compile(self, key: Hashable, ids: dict[str, int | str | None]) -> _Compiled:
         placeholders = {name: _FIRST_PLACEHOLDER - i for i, name in enumerate(sorted(ids)) if ids[name] is not None}
         arguments = {name: placeholders.get(name) for name in ids}
         with _no_queries():

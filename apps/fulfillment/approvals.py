@@ -10,10 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
+from apps.accounts.display import display_name
 from apps.accounts.models import User
 from apps.approvals.exceptions import ApprovalInvalid, ApprovalNotFound, ApprovalRefused, ApprovalStale
 from apps.approvals.registry import ApprovalProvider, Decided, PendingApproval
 from apps.catalog.choices import ApprovalRule
+from apps.catalog.formdefs import display_answers
 from apps.fulfillment.choices import RequestStatus
 from apps.fulfillment.exceptions import InvalidTransition, StaleRequest
 from apps.fulfillment.models import ServiceRequest, parse_number
@@ -25,7 +27,7 @@ KEY = "fulfillment.request"
 
 
 def _inbox(user: User) -> QuerySet[ServiceRequest]:
-    return approval_inbox_queryset(user).select_related("item__approval_team")
+    return approval_inbox_queryset(user).select_related("item__approval_team", "form_version")
 
 
 def _needs(sr: ServiceRequest) -> str:
@@ -35,7 +37,7 @@ def _needs(sr: ServiceRequest) -> str:
 
 
 def _pending(sr: ServiceRequest) -> PendingApproval:
-    requester = str(sr.requester) + (f" (for {sr.requested_for})" if sr.requested_for else "")
+    requester = display_name(sr.requester) + (f" (for {display_name(sr.requested_for)})" if sr.requested_for else "")
     return PendingApproval(
         provider=KEY,
         provider_label="Service request",
@@ -46,6 +48,8 @@ def _pending(sr: ServiceRequest) -> PendingApproval:
         since=sr.created_at,
         url=sr.get_absolute_url(),
         version=sr.version,
+        requester_username=sr.requester.username,
+        details=tuple(display_answers(sr.form_version.definition, sr.answers)),
     )
 
 

@@ -43,6 +43,11 @@ ORDERING_FIELDS = (
     ("due_at", "due"),
     ("assignee__username", "assignee"),
 )
+# The status chips' words, where the full label is too long for a chip.
+SHORT_STATUS_LABELS: dict[str, str] = {
+    RequestStatus.ON_HOLD: "On hold",
+    RequestStatus.AWAITING_APPROVAL: "Awaiting approval",
+}
 # Fields "my requests" shows; the queue shows them all (see BASIC_FIELDS in the report to the lead).
 BASIC_FIELDS = ("q", "status", "state", "item")
 
@@ -92,18 +97,33 @@ class RequestOrderingFilter(django_filters.OrderingFilter):
 
 
 class RequestFilterSet(FormOnceFilterSet):
-    q = django_filters.CharFilter(label="Search requests", method="filter_q", help_text="Number, subject or answers.")
+    # data-live: static/js/steward.js applies the filter as one types (after a pause), not only on Enter.
+    q = django_filters.CharFilter(
+        label="Search requests",
+        method="filter_q",
+        help_text="Number, subject or answers.",
+        widget=forms.TextInput(attrs={"type": "search", "data-live": "", "placeholder": "Search requests"}),
+    )
     view = django_filters.ChoiceFilter(
         label="Ready view", choices=READY_VIEWS, method="filter_view", empty_label="All requests"
     )
-    status = django_filters.MultipleChoiceFilter(choices=RequestStatus.choices)
+    # Chips (static/css/steward.css .filter-chips): every choice in sight, one click each.
+    # distinct=False: a column of the request itself never duplicates rows, and PostgreSQL refuses SELECT
+    # DISTINCT with the priority sort (a CASE) outside the select list.
+    status = django_filters.MultipleChoiceFilter(
+        distinct=False,
+        choices=[(value, SHORT_STATUS_LABELS.get(value, label)) for value, label in RequestStatus.choices],
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"}),
+    )
     state = django_filters.ChoiceFilter(
         label="Open or closed",
         choices=[("open", "Open"), ("closed", "Closed")],
         method="filter_state",
         empty_label="Open and closed",
     )
-    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices)
+    priority = django_filters.MultipleChoiceFilter(
+        distinct=False, choices=Priority.choices, widget=forms.CheckboxSelectMultiple(attrs={"class": "chips"})
+    )
     item = django_filters.ModelChoiceFilter(
         queryset=_items,  # type: ignore[arg-type]  # django-filter accepts a callable; the stubs say QuerySet only
         to_field_name="slug",
@@ -116,14 +136,14 @@ class RequestFilterSet(FormOnceFilterSet):
     team = django_filters.CharFilter(
         field_name="team__slug",
         label="Team",
-        widget=PickerInput("accounts:team-search", attrs={"class": "form-control"}),
+        widget=PickerInput("accounts:team-search", attrs={"class": "form-control", "placeholder": "Team"}),
     )
     team_id = IdFilter(field_name="team_id", label="Team id")
     assignee = django_filters.CharFilter(
         label="Assignee",
         method="filter_assignee",
         help_text="A username, “me” or “unassigned”.",
-        widget=PickerInput("accounts:user-search", attrs={"class": "form-control"}),
+        widget=PickerInput("accounts:user-search", attrs={"class": "form-control", "placeholder": "Assignee"}),
     )
     assignee_id = IdFilter(field_name="assignee_id", label="Assignee id")
     due = django_filters.ChoiceFilter(

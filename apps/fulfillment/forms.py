@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.html import format_html
 
+from apps.core.uploads import allowed_extensions, upload_limit_text
 from apps.fulfillment.choices import Priority, RequestStatus
 from apps.fulfillment.services import COMMENT_MAX_CHARS
 
@@ -76,11 +78,50 @@ def tie_errors(form: forms.BaseForm) -> forms.BaseForm:
             bound = form[name]
             ids = [f"{bound.auto_id}_error"] + ([f"{bound.auto_id}_helptext"] if bound.help_text else [])
             form.fields[name].widget.attrs["aria-describedby"] = " ".join(ids)
+            form.fields[name].widget.attrs["aria-invalid"] = "true"
     return form
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe); the service checks each one."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"class": "form-control"}))
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
 
 
 class RequestMetaForm(forms.Form):
     """The filing form's own fields, beside the item's answers (used with prefix "sr": no name clash)."""
+
+    description = forms.CharField(
+        required=False,
+        max_length=COMMENT_MAX_CHARS,
+        label="Anything else we should know?",
+        help_text=f"Optional, up to {COMMENT_MAX_CHARS:,} characters: it becomes the request's first comment.",
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+    attachments = MultipleFileField(required=False, label="Attachments")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        extensions = allowed_extensions()
+        field = self.fields["attachments"]
+        field.help_text = (
+            f"Optional, up to 5 files of {upload_limit_text()} each: {', '.join(e.lstrip('.') for e in extensions)}."
+        )
+        field.widget.attrs.update(
+            {"accept": ",".join(extensions), "data-max-bytes": str(settings.STEWARD_ATTACHMENT_MAX_BYTES)}
+        )
 
     requested_for = UsernameField(
         required=False, label="Requested for", help_text="Leave empty when you ask for yourself; type to search."
@@ -102,8 +143,12 @@ class TransitionForm(forms.Form):
 
 
 class CommentForm(forms.Form):
+    # maxlength (from max_length) makes the browser refuse more before sending; static/js/steward.js counts.
     body = forms.CharField(
-        max_length=COMMENT_MAX_CHARS, label="Comment", widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"})
+        max_length=COMMENT_MAX_CHARS,
+        label="Comment",
+        help_text=f"Up to {COMMENT_MAX_CHARS:,} characters; attach longer texts or logs as a file.",
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
     is_internal = forms.BooleanField(
         required=False,
@@ -114,6 +159,16 @@ class CommentForm(forms.Form):
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(label="Attach a file", widget=forms.ClearableFileInput(attrs={"class": "form-control"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["file"]
+        extensions = allowed_extensions()
+        field.help_text = f"Up to {upload_limit_text()}: {', '.join(e.lstrip('.') for e in extensions)}."
+        # static/js/steward.js refuses a larger file before it is sent (the server checks again).
+        field.widget.attrs.update(
+            {"accept": ",".join(extensions), "data-max-bytes": str(settings.STEWARD_ATTACHMENT_MAX_BYTES)}
+        )
 
 
 class WatcherForm(forms.Form):

@@ -93,6 +93,20 @@ class Article(models.Model):
         return self.state == ArticleState.RETIRED
 
 
+class SearchWord(models.Model):
+    """A word of some article's title: the vocabulary that "did you mean" corrects a search's words against.
+
+    One list for all articles, never shown as such: apps.knowledge.search.did_you_mean offers a correction only
+    when a search among the reader's own articles finds the corrected words in a title. PostgreSQL finds near
+    words with a trigram index (migration 0004, pg_trgm); SQLite compares a bounded slice with difflib.
+    """
+
+    word = models.CharField(max_length=40, unique=True)
+
+    def __str__(self) -> str:
+        return self.word
+
+
 class ArticleSlug(models.Model):
     """A slug an article was known by: its old URLs redirect to the current one."""
 

@@ -25,7 +25,8 @@ class LinkSubject:
 
     - ``get_for_user(user, subject_id)``: the subject if ``user`` may see it, else raise Http404;
     - ``can_link(user, subject)``: whether ``user`` may link and unlink articles and insert them into replies;
-    - ``reply_field``: the id of the page's reply textarea that "Insert link" fills (static/js/knowledge-link.js).
+    - ``reply_field``: the id of the page's reply textarea that "Insert and link" fills (views.link_answer,
+      static/js/knowledge-link.js).
     """
 
     get_for_user: Callable[[User | AnonymousUser, str], Any]

@@ -7,11 +7,13 @@ invisible article nor a snippet of one can come out.
 
 PostgreSQL reads ``Article.search_vector`` (weighted A..D, GIN index from migration 0002); SQLite reads the
 ``knowledge_article_fts`` virtual table (same migration). ``index_article`` keeps either current and is
-called by every service that writes an article's text (apps.knowledge.services).
+called by every service that writes an article's text (apps.knowledge.services); it also adds the title's words
+to the vocabulary (``SearchWord``) that ``did_you_mean`` corrects typed words against.
 """
 
 from __future__ import annotations
 
+import difflib
 import operator
 import re
 from dataclasses import dataclass
@@ -23,10 +25,11 @@ from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRa
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from apps.knowledge.models import Article
+from apps.knowledge.models import Article, SearchWord
 
 FTS_TABLE = "knowledge_article_fts"
 # Match markers no article text contains (Unicode private use): swapped for <mark> after escaping the rest.
@@ -39,6 +42,16 @@ FTS_WEIGHTS = "10.0, 4.0, 2.0, 1.0"
 SNIPPET_WORDS = 24
 # Rows ranked per tier on PostgreSQL (see _candidates).
 CANDIDATES = 500
+# "Did you mean": the shortest word worth correcting (and kept in the vocabulary), how many words of a query are
+# corrected, near words tried per word, the least pg_trgm similarity / difflib ratio of a near word, how many
+# vocabulary words of about the same length SQLite compares at most, and the hits a correction is checked on.
+MIN_WORD_CHARS = 3
+CORRECTED_WORDS = 6
+NEAR_WORDS = 3
+TRIGRAM_THRESHOLD = 0.3
+DIFFLIB_CUTOFF = 0.6
+DIFFLIB_POOL = 20_000
+CHECKED_HITS = 20
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,11 @@ def terms(text: str) -> list[str]:
     return [word[:MAX_TERM_CHARS] for word in WORD.findall(text.lower())][:MAX_TERMS]
 
 
+def title_words(title: str) -> set[str]:
+    """The words of a title kept in the vocabulary: lower-cased, at least MIN_WORD_CHARS long, not numbers."""
+    return {w[:MAX_TERM_CHARS] for w in WORD.findall(title.lower()) if len(w) >= MIN_WORD_CHARS and not w.isdigit()}
+
+
 def highlight(raw: str) -> SafeString:
     """Escape a backend's snippet, then turn its markers into ``<mark>``."""
     return mark_safe(escape(raw).replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308  # escaped above
@@ -65,17 +83,24 @@ def config() -> str:
 
 
 def search(
-    articles: QuerySet[Article], text: str, *, limit: int = 20, any_word: bool = False, capped: bool = True
+    articles: QuerySet[Article],
+    text: str,
+    *,
+    limit: int = 20,
+    any_word: bool = False,
+    capped: bool = True,
+    snippets: bool = True,
 ) -> list[Hit]:
     """The articles of ``articles`` matching ``text``, best first; every word must match unless ``any_word``
     (suggestions while typing: a long description should still find the article about one of its words).
     The last word matches as a prefix, so results follow what is being typed. ``capped=False`` ranks every
-    match: for a queryset already narrowed to a few thousand rows (``among``), where the caps only cost."""
+    match: for a queryset already narrowed to a few thousand rows (``among``), where the caps only cost.
+    ``snippets=False`` leaves them empty where they cost a pass over the bodies (PostgreSQL's headline)."""
     words = terms(text)
     if not words or limit <= 0:
         return []
     if connection.vendor == "postgresql":
-        return _search_postgres(articles, words, limit=limit, any_word=any_word, capped=capped)
+        return _search_postgres(articles, words, limit=limit, any_word=any_word, capped=capped, snippets=snippets)
     return _search_sqlite(articles, words, limit=limit, any_word=any_word)
 
 
@@ -104,7 +129,7 @@ def _matches(articles: QuerySet[Article]) -> QuerySet[Any, Any]:
 
 
 def _search_postgres(
-    articles: QuerySet[Article], words: list[str], *, limit: int, any_word: bool, capped: bool
+    articles: QuerySet[Article], words: list[str], *, limit: int, any_word: bool, capped: bool, snippets: bool
 ) -> list[Hit]:
     cfg = config()
     query = _tsquery(words, cfg, any_word=any_word)
@@ -124,9 +149,10 @@ def _search_postgres(
     headline = SearchHeadline(
         "body_text", query, config=cfg, start_sel=START, stop_sel=STOP, max_words=SNIPPET_WORDS, min_words=12
     )
-    rows = {row.pk: row for row in articles.filter(pk__in=list(ranks)).annotate(snippet=headline)}
+    shown = articles.filter(pk__in=list(ranks))
+    rows = {row.pk: row for row in (shown.annotate(snippet=headline) if snippets else shown)}
     return [
-        Hit(article=rows[pk], rank=float(rank), snippet=highlight(rows[pk].snippet))
+        Hit(article=rows[pk], rank=float(rank), snippet=highlight(getattr(rows[pk], "snippet", "")))
         for pk, rank in ranks.items()
         if pk in rows
     ]
@@ -160,15 +186,64 @@ def _search_sqlite(articles: QuerySet[Article], words: list[str], *, limit: int,
     return [Hit(article=found[pk], rank=float(rank), snippet=highlight(snip)) for pk, rank, snip in rows if pk in found]
 
 
+def did_you_mean(articles: QuerySet[Article], text: str, *, found: int) -> str | None:
+    """A corrected ``text`` when the search found ``found`` rows: each unknown word replaced by a near word of
+    the titles' vocabulary, offered only if searching it among ``articles`` (what the reader may see) finds more
+    than ``found`` rows and every replacing word in the title of one of them. So a correction never names a word
+    that only the title of an article hidden from the reader holds. None when nothing better is found."""
+    words = terms(text)
+    known = set(SearchWord.objects.filter(word__in=words).values_list("word", flat=True))
+    options: list[list[str]] = []
+    for n, word in enumerate(words):
+        correctable = n < CORRECTED_WORDS and word not in known and len(word) >= MIN_WORD_CHARS
+        near = near_words(word) if correctable and not word.isdigit() else []
+        options.append(near or [word])
+    tried: set[tuple[str, ...]] = set()
+    for choice in range(NEAR_WORDS):
+        fixed = tuple(near[min(choice, len(near) - 1)] for near in options)
+        if fixed == tuple(words) or fixed in tried:
+            continue
+        tried.add(fixed)
+        hits = search(articles, " ".join(fixed), limit=CHECKED_HITS, snippets=False)
+        shown = set().union(*(title_words(hit.article.title) for hit in hits))
+        if len(hits) > found and set(fixed) - set(words) <= shown:
+            return " ".join(fixed)
+    return None
+
+
+def near_words(word: str) -> list[str]:
+    """Up to NEAR_WORDS vocabulary words close to ``word``, closest first: pg_trgm similarity on PostgreSQL
+    (the trigram index of migration 0004), difflib on a bounded slice of words of about its length on SQLite."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # % is pg_trgm's "similar" operator, the one the index serves (pg_trgm.similarity_threshold: 0.3
+            # unless the server says otherwise); the explicit bound keeps TRIGRAM_THRESHOLD the least either way.
+            cursor.execute(
+                "SELECT word FROM knowledge_searchword WHERE word %% %s AND similarity(word, %s) >= %s "
+                "ORDER BY similarity(word, %s) DESC, word LIMIT %s",
+                [word, word, TRIGRAM_THRESHOLD, word, NEAR_WORDS],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    size = len(word)
+    pool = (
+        SearchWord.objects.annotate(size=Length("word"))
+        .filter(size__gte=size - 2, size__lte=size + 2)
+        .values_list("word", flat=True)[:DIFFLIB_POOL]
+    )
+    return difflib.get_close_matches(word, list(pool), n=NEAR_WORDS, cutoff=DIFFLIB_CUTOFF)
+
+
 def index_article(article_id: int) -> None:
     """Bring the search index of one article up to date with its row (or drop it when the row is gone)."""
     index_articles([article_id])
 
 
 def index_articles(article_ids: list[int]) -> None:
-    """Bring the index of these articles up to date: one statement per backend (bulk imports call it too)."""
+    """Bring the index of these articles up to date: one statement per backend (bulk imports call it too), and
+    add their titles' words to the vocabulary of ``did_you_mean``."""
     if not article_ids:
         return
+    _add_title_words(article_ids)
     if connection.vendor == "postgresql":
         cfg = config()
         vector = (
@@ -187,6 +262,12 @@ def index_articles(article_ids: list[int]) -> None:
             f"SELECT id, title, summary, tags_text, body_text FROM knowledge_article WHERE id IN ({marks})",
             article_ids,
         )
+
+
+def _add_title_words(article_ids: list[int]) -> None:
+    titles = Article.objects.filter(pk__in=article_ids).values_list("title", flat=True)
+    words = sorted(set().union(*(title_words(title) for title in titles)))  # sorted: concurrent inserts never deadlock
+    SearchWord.objects.bulk_create([SearchWord(word=word) for word in words], ignore_conflicts=True)
 
 
 def unindex_article(article_id: int) -> None:

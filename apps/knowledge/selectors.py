@@ -28,6 +28,8 @@ from apps.knowledge.models import (
 from apps.knowledge.querysets import team_ids
 
 MAX_SUGGESTIONS = 5
+# Below this many hits the search page looks for a corrected query ("did you mean").
+FEW_RESULTS = 3
 
 
 def article_queryset_for(user: User | AnonymousUser) -> QuerySet[Article]:
@@ -50,6 +52,14 @@ def article_search(articles: QuerySet[Article], text: str, *, limit: int = 50) -
     return search.search(articles, text, limit=limit)
 
 
+def article_did_you_mean(articles: QuerySet[Article], text: str, *, found: int) -> str | None:
+    """A corrected query when a search of ``articles`` (the reader's) for ``text`` found fewer than FEW_RESULTS
+    rows; its words come from titles the reader may see (apps.knowledge.search.did_you_mean)."""
+    if found >= FEW_RESULTS or not search.terms(text):
+        return None
+    return search.did_you_mean(articles, text, found=found)
+
+
 def needs_review(user: User, *, today: dt.date | None = None) -> QuerySet[Article]:
     """Published articles of the reader's teams past their review-by date, most overdue first."""
     today = today or timezone.localdate()
@@ -66,16 +76,23 @@ def is_stale(article: Article, *, today: dt.date | None = None) -> bool:
 
 def suggestions(user: User, *, item: CatalogItem | None, text: str) -> list[search.Hit]:
     """Up to MAX_SUGGESTIONS articles for what is being filed: about the item's service (or the item), matching
-    any word typed; with no text yet, the service's most viewed articles."""
+    any word typed; with no text yet, the service's most viewed articles. An item whose service and itself have
+    no article at all (a catch-all such as "Ask for help") is answered from the whole knowledge base."""
     articles = article_searchable_for(user)
+    narrowed = False
     if item is not None:
         # The ids first (one query), then the search among them: a service holds a few thousand articles, and a
         # list lets PostgreSQL start from those rows rather than from every match of the words typed, which
         # it then filtered (~125 ms at 100,000 articles; bench/knowledge_bench.py).
         about = Article.services.through.objects.filter(service_id=item.service_id).values_list("article_id")
         for_item = Article.items.through.objects.filter(catalogitem_id=item.pk).values_list("article_id")
-        articles = search.among(articles, sorted({pk for (pk,) in about.union(for_item)}))
-    hits = search.search(articles, text, limit=MAX_SUGGESTIONS, any_word=True, capped=False)
+        ids = sorted({pk for (pk,) in about.union(for_item)})
+        if ids:
+            articles, narrowed = search.among(articles, ids), True
+        else:
+            item = None  # nothing is about it: every article may answer, and no "most viewed" without words
+    # Among a service's articles every match is ranked; among all of them the capped candidate sets are.
+    hits = search.search(articles, text, limit=MAX_SUGGESTIONS, any_word=True, capped=not narrowed)
     if hits or item is None or search.terms(text):
         return hits
     top = articles.order_by("-views", "pk")[:MAX_SUGGESTIONS]
@@ -169,3 +186,9 @@ def linked_articles(user: Any, *, subject_type: str, subject_id: str) -> QuerySe
     """The articles linked to a subject that ``user`` may read, by title."""
     links = ArticleLink.objects.filter(subject_type=subject_type, subject_id=subject_id)
     return article_queryset_for(user).filter(pk__in=links.values("article_id")).order_by("title", "pk")
+
+
+def article_reply_text(article: Article, *, url: str) -> str:
+    """What "Insert and link" puts into a reply: the title and summary, then the article's address."""
+    lead = f"{article.title}: {article.summary}" if article.summary else article.title
+    return f"{lead}\n{url}"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("links/<str:subject_type>/<str:subject_id>/", views.link_panel, name="link-panel"),
     path("links/<str:subject_type>/<str:subject_id>/search/", views.link_search, name="link-search"),
     path("links/<str:subject_type>/<str:subject_id>/add/", views.link_create, name="link-create"),
+    path("links/<str:subject_type>/<str:subject_id>/answer/", views.link_answer, name="link-answer"),
     path("links/<str:subject_type>/<str:subject_id>/remove/", views.link_delete, name="link-delete"),
     path("<slug:slug>/", views.article_detail, name="article-detail"),
     path("<slug:slug>/edit/", views.article_edit, name="article-edit"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -56,14 +57,17 @@ def article_list(request: AuthedRequest) -> HttpResponse:
         return render(request, template, {"filterset": filterset, "page": None}, status=400)
     text = filterset.form.cleaned_data.get("q") or ""
     rows: Any = filterset.qs.prefetch_related("tags").order_by("title", "pk")
+    did_you_mean = None
     if text:
         articles = filterset.qs if filterset.form.cleaned_data.get("state") else filterset.qs.filter(state="published")
         rows = selectors.article_search(articles, text)
+        did_you_mean = selectors.article_did_you_mean(articles, text, found=len(rows))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filterset": filterset,
         "page": page,
         "searching": bool(text),
+        "did_you_mean": did_you_mean,
         "can_create": can_create_article(request.user),
     }
     return render(request, template, context)
@@ -310,7 +314,9 @@ def link_search(request: AuthedRequest, subject_type: str, subject_id: str) -> H
     return render(request, f"{LINK_PANEL}#results", {**context, "hits": hits, "q": text})
 
 
-def _link_write(request: AuthedRequest, subject_type: str, subject_id: str, *, link: bool) -> HttpResponse:
+def _link_write(
+    request: AuthedRequest, subject_type: str, subject_id: str, *, link: bool, answer: bool = False
+) -> HttpResponse:
     slug = request.POST.get("article", "")[:220]
     article = get_object_or_404(selectors.article_queryset_for(request.user), slug=slug)
     write = services.article_link if link else services.article_unlink
@@ -322,7 +328,14 @@ def _link_write(request: AuthedRequest, subject_type: str, subject_id: str, *, l
     context = _link_context(request, subject_type, subject_id, error=error)
     if not is_fragment(request) and not error and hasattr(context["subject"], "get_absolute_url"):
         return redirect(context["subject"])
-    return render(request, LINK_PANEL, context, status=400 if error and not is_fragment(request) else 200)
+    response = render(request, LINK_PANEL, context, status=400 if error and not is_fragment(request) else 200)
+    if answer and not error:
+        # static/js/knowledge-link.js puts the text into the reply box once the link is recorded. JSON with
+        # ASCII escapes: a header carries no raw non-Latin-1 text, and htmx reads the escapes back. The box is
+        # named "field": htmx takes a "target" key of the detail as the element to fire the event on.
+        text = selectors.article_reply_text(article, url=request.build_absolute_uri(article.get_absolute_url()))
+        response["HX-Trigger"] = json.dumps({"knowledgeInsert": {"field": context["reply_field"], "text": text}})
+    return response
 
 
 @login_required
@@ -330,6 +343,14 @@ def _link_write(request: AuthedRequest, subject_type: str, subject_id: str, *, l
 def link_create(request: AuthedRequest, subject_type: str, subject_id: str) -> HttpResponse:
     """Link the posted ``article`` (slug) to the subject; the panel comes back (htmx) or the subject's page."""
     return _link_write(request, subject_type, subject_id, link=True)
+
+
+@login_required
+@require_POST
+def link_answer(request: AuthedRequest, subject_type: str, subject_id: str) -> HttpResponse:
+    """One click: link the posted ``article`` to the subject and put its title, summary and address into the
+    reply box (htmx; without JavaScript the link is made and the subject's page comes back)."""
+    return _link_write(request, subject_type, subject_id, link=True, answer=True)
 
 
 @login_required

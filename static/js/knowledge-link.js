@@ -1,13 +1,10 @@
-// "Insert link" on a request page's knowledge panel (templates/knowledge/link_panel.html): a button with
-// data-knowledge-insert="<article address>" puts "<title>: <address>" into the reply box named by its
-// data-fill-target, at the cursor, keeping what was typed. A file, not an inline handler: the CSP forbids those.
+// "Insert and link" on a request page's knowledge panel (templates/knowledge/link_panel.html): the button posts
+// to apps.knowledge.views.link_answer (htmx), which links the article and answers with an HX-Trigger event
+// "knowledgeInsert" whose detail names the reply box (field, an element id) and the text (title, summary,
+// address). Here that text goes into the box at the cursor, keeping what was typed. A file, not an inline
+// handler: the CSP forbids those.
 (function () {
-  document.addEventListener("click", function (event) {
-    var button = event.target instanceof Element ? event.target.closest("[data-knowledge-insert]") : null;
-    if (!button) return;
-    var box = document.getElementById(button.dataset.fillTarget || "");
-    if (!box) return;
-    var text = button.dataset.knowledgeTitle + ": " + button.dataset.knowledgeInsert;
+  function insert(box, text) {
     var start = typeof box.selectionStart === "number" ? box.selectionStart : box.value.length;
     var end = typeof box.selectionEnd === "number" ? box.selectionEnd : box.value.length;
     var before = box.value.slice(0, start);
@@ -18,5 +15,11 @@
     box.focus();
     box.setSelectionRange(caret, caret);
     box.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  document.addEventListener("knowledgeInsert", function (event) {
+    var detail = event.detail || {};
+    var box = document.getElementById(detail.field || "");
+    if (box && typeof detail.text === "string") insert(box, detail.text);
   });
 })();

@@ -61,9 +61,72 @@ document.addEventListener("change", function (e) {
 // Forms with data-change-trigger="<event>" send that htmx event when a field other than a text or number
 // box changes (templates/fulfillment/queue.html); text boxes wait for Enter or the button. This replaces an
 // hx-trigger filter expression, which htmx can only evaluate with eval (forbidden by the CSP).
+// A picker (a text box with a <datalist>) filters once a value is chosen (change), and a search box marked
+// data-live as one types, after a pause.
 document.addEventListener("change", function (e) {
   const field = e.target;
   const form = field instanceof Element ? field.closest("form[data-change-trigger]") : null;
-  if (!form || field.type === "text" || field.type === "number" || field.type === "search") return;
+  const picker = field instanceof HTMLInputElement && field.hasAttribute("list");
+  if (!form || (!picker && (field.type === "text" || field.type === "number" || field.type === "search"))) return;
   htmx.trigger(form, form.dataset.changeTrigger);
 });
+(function () {
+  let timer = null;
+  document.addEventListener("input", function (e) {
+    const field = e.target;
+    if (!(field instanceof HTMLInputElement) || !field.hasAttribute("data-live")) return;
+    const form = field.closest("form[data-change-trigger]");
+    if (!form) return;
+    clearTimeout(timer);
+    timer = setTimeout(function () { htmx.trigger(form, form.dataset.changeTrigger); }, 400);
+  });
+  // Enter (a submit) already asked for these results: a pending live search must not swap them again later
+  // (it would drop the rows ticked meanwhile).
+  document.addEventListener("submit", function () { clearTimeout(timer); }, true);
+})();
+
+// "Select all on this page": a checkbox with data-select-all="<name>" ticks every checkbox of that name in its
+// form (the queue's bulk form).
+document.addEventListener("change", function (e) {
+  const box = e.target;
+  if (!(box instanceof HTMLInputElement) || !box.dataset.selectAll) return;
+  const form = box.closest("form");
+  if (!form) return;
+  form.querySelectorAll('input[type="checkbox"][name="' + CSS.escape(box.dataset.selectAll) + '"]').forEach(function (el) {
+    el.checked = box.checked;
+  });
+});
+
+// Limits stated and kept in the browser, so that nothing typed is lost to a refusal after sending: a textarea
+// with maxlength (the browser stops typing there) shows how much room is left, and a file input with
+// data-max-bytes (apps.fulfillment.forms.AttachmentForm) refuses a larger file before the upload.
+(function () {
+  function counter(area) {
+    const id = area.id + "_count";
+    let out = document.getElementById(id);
+    if (!out) {
+      out = document.createElement("div");
+      out.id = id;
+      out.className = "form-text text-end";
+      out.setAttribute("aria-live", "polite");
+      area.insertAdjacentElement("afterend", out);
+    }
+    const max = area.maxLength, used = area.value.length;
+    out.textContent = used.toLocaleString() + " / " + max.toLocaleString() + " characters" +
+      (used >= max ? " — the limit is reached" : "");
+    out.classList.toggle("text-danger", used >= max);
+  }
+  document.addEventListener("input", function (e) {
+    const area = e.target;
+    if (area instanceof HTMLTextAreaElement && area.maxLength > 0 && area.id) counter(area);
+  });
+  document.addEventListener("change", function (e) {
+    const input = e.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== "file" || !input.dataset.maxBytes) return;
+    const max = Number(input.dataset.maxBytes);
+    const tooBig = Array.from(input.files || []).find(function (f) { return f.size > max; });
+    const mb = (max / 1048576).toFixed(1).replace(/\.0$/, "");
+    input.setCustomValidity(tooBig ? tooBig.name + " is larger than the " + mb + " MB limit." : "");
+    if (tooBig) input.reportValidity();
+  });
+})();

@@ -67,6 +67,13 @@ BUSINESS_RULES: dict[str, set[str]] = {
     "GET /api/v1/articles/": {"service", "tag", "owner_team"},
     # teams, services and items that exist, one of the caller's teams, a title with a letter, teams for "teams"
     "POST /api/v1/articles/": {"owner_team", "services", "items", "audience_teams", "title"},
+    # Risk-policy versions: a version that exists to draft from, a name with a letter, bands in order, a rule the
+    # engine accepts, documented attribute values, a comment, passing test cases
+    "POST /api/v1/policy-versions/": {"based_on"},
+    "PATCH /api/v1/policy-versions/{version}/": {"name", "high_from"},
+    "POST /api/v1/policy-versions/{version}/rules/": {"name", "expression"},
+    "POST /api/v1/policy-versions/{version}/test-cases/": {"name", "attributes"},
+    "POST /api/v1/policy-versions/{version}/activate/": {"comment", "tests"},
 }
 # What positive_data_acceptance accepts besides 2xx and 3xx (its defaults).
 ACCEPTED = {401, 403, 404, 409, 429}

@@ -106,7 +106,17 @@ def test_decide_approve(api, waiting, manager, url):
 def test_decide_reject(api, waiting, manager):
     sr = waiting()
 
-    assert api(manager).post(decide(sr), {"decision": "reject"}, format="json").json()["status"] == S.REJECTED
+    response = api(manager).post(decide(sr), {"decision": "reject", "comment": "Not this quarter"}, format="json")
+    assert response.json()["status"] == S.REJECTED
+
+
+def test_reject_without_a_reason_is_400_and_decides_nothing(api, waiting, manager):
+    sr = waiting()
+
+    response = api(manager).post(decide(sr), {"decision": "reject", "comment": "  "}, format="json")
+
+    assert response.status_code == 400 and "reason" in str(response.json()["comment"])
+    assert ServiceRequest.objects.get(pk=sr.pk).status == S.AWAITING_APPROVAL
 
 
 def test_stale_version_is_409(api, waiting, manager):
@@ -143,7 +153,7 @@ def test_already_decided_is_409(api, waiting, manager):
     client = api(manager)
     client.post(decide(sr), {"decision": "approve"}, format="json")
 
-    response = client.post(decide(sr), {"decision": "reject"}, format="json")
+    response = client.post(decide(sr), {"decision": "reject", "comment": "too late"}, format="json")
 
     assert response.status_code == 409
     assert ServiceRequest.objects.get(pk=sr.pk).status == S.APPROVED

@@ -98,7 +98,9 @@ def test_the_legacy_route_finds_the_provider_by_number(fakes, api, admin_user):
     tickets, _orders = fakes
     key = tickets.add(7, hours_ago=1)
 
-    response = api(admin_user).post(f"/api/v1/approvals/{key}/decide/", {"decision": "reject"}, format="json")
+    response = api(admin_user).post(
+        f"/api/v1/approvals/{key}/decide/", {"decision": "reject", "comment": "not needed"}, format="json"
+    )
 
     assert response.status_code == 200
     assert response.json()["status"] == "reject" and key not in tickets.items
@@ -151,6 +153,7 @@ def test_bulk_decides_every_item_of_every_provider(fakes, admin_user):
         ("maybe", "", "decision"),
         ("approve", "x" * (services.COMMENT_MAX_CHARS + 1), "comment"),
         ("reject", "\x00", "comment"),
+        ("reject", "   ", "comment"),  # a rejection says why, whatever the provider
     ],
 )
 def test_shared_input_checks_name_the_field(fakes, admin_user, decision, comment, field):

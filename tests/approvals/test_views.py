@@ -184,7 +184,7 @@ def test_bulk_with_mixed_permissions_says_which_and_why(client_for, waiting, man
 def test_bulk_refusal_without_js_renders_the_full_page(client_for, waiting, manager):
     own = waiting(requester=manager)
 
-    response = client_for(manager).post(BULK, {"items": [ref(own)], "decision": "reject"})
+    response = client_for(manager).post(BULK, {"items": [ref(own)], "decision": "reject", "comment": "no"})
 
     body = response.content.decode()
     assert "<html" in body and "you filed it" in body
@@ -219,3 +219,12 @@ def test_every_page_loads_the_badge_for_signed_in_users(client_for, owner):
     body = client_for(owner).get(reverse("fulfillment:request-mine")).content.decode()
 
     assert f'hx-get="{BADGE}"' in body
+
+
+def test_rows_show_the_answers_inline_and_the_whole_comment_box(client_for, waiting, manager):
+    sr = waiting()
+    body = client_for(manager).get(reverse("approvals:inbox")).content.decode()
+    assert "<summary" in body and "What was asked" in body and "Need access to the build logs" in body
+    assert '<textarea class="form-control form-control-sm mb-2" rows="2" name="comment" id="comment-' in body
+    assert 'value="approve" formnovalidate>Approve' in body  # only a rejection needs the comment
+    assert f'title="{sr.requester.username}"' in body  # the display name, the username on hover

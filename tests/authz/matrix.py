@@ -71,6 +71,23 @@ MATRIX: dict[str, dict[str, str]] = {
     "catalog:service-detail":            {"GET":    "login 200  200  200  200  200  200"},
     "catalog:item-detail":               {"GET":    "login 200  200  200  200  200  200"},
     "catalog:item-detail@restricted":    {"GET":    "login 404  404  404  200  404  200"},
+    # --- Catalog builder (HTML): catalog managers and administrators only; ``laptop`` is a manual item ------
+    "catalog:manage-item-list":          {"GET":    "login 403  403  403  403  403  200"},
+    "catalog:manage-item-create":        {"GET":    "login 403  403  403  403  403  200",
+                                          "POST":   "login 403  403  403  403  403  302"},
+    "catalog:manage-item-edit":          {"GET":    "login 403  403  403  403  403  200",
+                                          "POST":   "login 403  403  403  403  403  302"},
+    "catalog:manage-item-form":          {"GET":    "login 403  403  403  403  403  200",
+                                          "POST":   "login 403  403  403  403  403  302"},
+    "catalog:manage-item-form-preview":  {"POST":   "login 403  403  403  403  403  200"},
+    "catalog:manage-item-form-export":   {"GET":    "login 403  403  403  403  403  200"},
+    "catalog:manage-item-form-import":   {"POST":   "login 403  403  403  403  403  200"},
+    "catalog:manage-service-list":       {"GET":    "login 403  403  403  403  403  200"},
+    "catalog:manage-service-create":     {"GET":    "login 403  403  403  403  403  200",
+                                          "POST":   "login 403  403  403  403  403  302"},
+    "catalog:manage-service-edit":       {"GET":    "login 403  403  403  403  403  200",
+                                          "POST":   "login 403  403  403  403  403  302"},
+    "catalog:manage-automation-config":  {"GET":    "login 403  403  403  403  403  200"},
     # --- Requests (HTML) ----------------------------------------------------------------------------------
     "fulfillment:request-mine":          {"GET":    "login 200  200  200  200  200  200"},
     "fulfillment:request-create":        {"GET":    "login 200  200  200  200  200  200",
@@ -118,6 +135,27 @@ MATRIX: dict[str, dict[str, str]] = {
                                           "POST":   "login 403  403  403  403  302  302"},
     "changes:window-edit":               {"GET":    "login 403  403  403  403  200  200",
                                           "POST":   "login 403  403  403  403  302  302"},
+    # --- Change calendar (apps.schedule): the calendar, its events and panel, windows built, feeds ---------
+    # The events endpoint without its range answers 400; moves and the panel's form are edits of ``change``.
+    # Feed URLs carry a secret: the matrix's made-up one answers 404 to everyone (tests/schedule test real ones).
+    "schedule:calendar":                 {"GET":    "login 200  200  200  200  200  200"},
+    "schedule:events":                   {"GET":    "login 400  400  400  400  400  400"},
+    "schedule:forward":                  {"GET":    "login 200  200  200  200  200  200"},
+    "schedule:cab":                      {"GET":    "login 200  200  200  200  200  200"},
+    "schedule:panel":                    {"GET":    "login 200  404  200  200  200  200",
+                                          "POST":   "login 200  404  403  200  200  200"},
+    "schedule:move":                     {"POST":   "login 200  404  403  200  200  200"},
+    "schedule:window-create":            {"GET":    "login 403  403  403  403  200  200",
+                                          "POST":   "login 403  403  403  403  302  302"},
+    "schedule:window-edit":              {"GET":    "login 403  403  403  403  200  200",
+                                          "POST":   "login 403  403  403  403  302  302"},
+    "schedule:window-preview":           {"GET":    "login 403  403  403  403  200  200"},
+    "schedule:feed-token":               {"POST":   "login 200  200  200  200  200  200"},
+    "schedule:feed-token-revoke":        {"POST":   "login 200  200  200  200  200  200"},
+    "schedule-public:maintenance":       {"GET":    "login 200  200  200  200  200  200"},
+    "schedule-public:feed-mine":         {"GET":    "404   404  404  404  404  404  404"},
+    "schedule-public:feed-service":      {"GET":    "404   404  404  404  404  404  404"},
+    "schedule-public:feed-maintenance":  {"GET":    "404   404  404  404  404  404  404"},
     # --- Knowledge (HTML): ``article`` is the desk's published article (agent writes it), ``draft`` the platform's ---
     "knowledge:article-list":            {"GET":    "login 200  200  200  200  200  200"},
     "knowledge:article-create":          {"GET":    "login 403  403  200  200  200  200",
@@ -142,6 +180,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "knowledge:link-search":             {"GET":    "login 403  404  200  404  404  200"},
     "knowledge:link-create":             {"POST":   "login 403  404  302  404  404  302"},
     "knowledge:link-delete":             {"POST":   "login 403  404  302  404  404  302"},
+    # --- Knowledge, issue 11 finish: one-click answer (link + insert) and the read-only admin of links/files ---
+    "knowledge:link-answer":             {"POST":   "login 403  404  302  404  404  302"},
+    "admin:knowledge_articlelink_changelist": {"GET": "login login login login login login 200"},
+    "admin:knowledge_articleattachment_changelist": {"GET": "login login login login login login 200"},
     # --- Django admin: the index and one changelist per registered model; staff only ----------------------
     "admin:index":                       {"GET":    "login login login login login login 200"},
     "admin:auth_group_changelist":       {"GET":    "login login login login login login 200"},
@@ -267,6 +309,11 @@ KWARGS: dict[str, dict[str, str]] = {
     "api:approval-provider-decide": {"provider": "=fulfillment.request", "key": "approval.number"},
     "api:automationrun-detail": {"pk": "run.pk"},
     "changes:window-edit": {"pk": "window.pk"},
+    # --- Change calendar (apps.schedule) ---
+    "schedule:window-edit": {"pk": "window.pk"},
+    "schedule:panel": {"number": "change.number"},
+    "schedule:move": {"number": "change.number"},
+    "schedule-public:feed-service": {"slug": "service.slug"},
     **{
         name: {"number": "change.number"}
         for name in (
@@ -301,6 +348,18 @@ KWARGS: dict[str, dict[str, str]] = {
         for name in ("knowledge:attachment-download", "knowledge:attachment-delete")
     },
     "knowledge:attachment-create": {"slug": "article.slug"},
+    # Catalog builder: the manual ``laptop`` item and the matrix's service.
+    **{
+        name: {"slug": "laptop.slug"}
+        for name in (
+            "catalog:manage-item-edit",
+            "catalog:manage-item-form",
+            "catalog:manage-item-form-preview",
+            "catalog:manage-item-form-export",
+            "catalog:manage-item-form-import",
+        )
+    },
+    "catalog:manage-service-edit": {"slug": "service.slug"},
 }
 VARIANTS: dict[str, dict[str, str]] = {
     "draft": {"slug": "draft_article.slug"},  # a draft of the platform team: hidden from everyone else
@@ -339,6 +398,54 @@ def _upload(world: Any) -> dict[str, Any]:
 
 #: What each write sends, so that allowed writes succeed (and refused ones are refused for the right reason).
 BODIES: dict[str, Body] = {
+    # --- Catalog builder: the same values as the world's, so that a saved edit changes nothing ------------
+    "catalog:manage-item-create": lambda w: {
+        "name": "Matrix new item",
+        "category": "m-category",
+        "service": "m-service",
+        "fulfilling_team": "service-desk",
+        "approval_rule": "none",
+        "audience": "everyone",
+        "delivery_target_hours": "8",
+        "status": "draft",
+        "fulfilment_mode": "manual",
+    },
+    "catalog:manage-item-edit": lambda w: {
+        "name": w.lookup("laptop.name"),
+        "category": "m-category",
+        "service": "m-service",
+        "fulfilling_team": "service-desk",
+        "approval_rule": "requester_manager",
+        "audience": "everyone",
+        "delivery_target_hours": "8",
+        "status": "published",
+        "fulfilment_mode": "manual",
+    },
+    "catalog:manage-item-form": lambda w: {
+        "op": "save",
+        "base_version": "1",
+        "field_count": "1",
+        "fields-0-name": "reason",
+        "fields-0-label": "Reason",
+        "fields-0-type": "text",
+        "fields-0-required": "on",
+    },
+    "catalog:manage-item-form-preview": lambda w: {"field_count": "0"},
+    "catalog:manage-item-form-import": lambda w: {"text": '{"fields": []}'},
+    "catalog:manage-service-create": lambda w: {
+        "name": "Matrix new service",
+        "owner_team": "service-desk",
+        "criticality": "medium",
+        "status": "operational",
+        "slo_target": "99.9",
+    },
+    "catalog:manage-service-edit": lambda w: {
+        "name": "Matrix service",
+        "owner_team": "service-desk",
+        "criticality": "medium",
+        "status": "operational",
+        "slo_target": "99.9",
+    },
     "accounts:login": lambda w: {"username": "m-requester", "password": PASSWORD},
     "accounts:password-reset": lambda w: {"email": "m-requester@example.com"},
     "accounts:profile": lambda w: {"first_name": "Matrix", "email": "matrix@example.com", "timezone": "UTC"},
@@ -387,6 +494,18 @@ BODIES: dict[str, Body] = {
     "changes:change-decide": lambda w: {"decision": "approved", "comment": "Fine"},
     "changes:window-create": lambda w: _window_form(),
     "changes:window-edit": lambda w: _window_form(),
+    # --- Change calendar (apps.schedule): the change keeps its window (no move), windows from the builder ---
+    "schedule:panel": lambda w: {
+        "planned_start": timezone.localtime(w.lookup("change.planned_start")).strftime("%Y-%m-%dT%H:%M"),
+        "planned_end": timezone.localtime(w.lookup("change.planned_end")).strftime("%Y-%m-%dT%H:%M"),
+        "version": w.lookup("change.version"),
+    },
+    "schedule:move": lambda w: {
+        "start": w.lookup("change.planned_start").isoformat(),
+        "end": w.lookup("change.planned_end").isoformat(),
+    },
+    "schedule:window-create": lambda w: {**_window_form(), "repeat": "none", "interval": "1"},
+    "schedule:window-edit": lambda w: {**_window_form(), "repeat": "none", "interval": "1", "is_active": "on"},
     "api:change-list": lambda w: {
         "title": "Matrix change",
         "services": ["m-product-svc"],
@@ -409,6 +528,7 @@ BODIES: dict[str, Body] = {
     "knowledge:attachment-create": _upload,
     "knowledge:link-create": lambda w: {"article": w.lookup("article.slug")},
     "knowledge:link-delete": lambda w: {"article": w.lookup("article.slug")},
+    "knowledge:link-answer": lambda w: {"article": w.lookup("article.slug")},
     "api:article-list": lambda w: {"title": "Matrix new", "owner_team": "service-desk"},
     "api:article-detail": lambda w: {"summary": "From the matrix"},
     "api:article-transition": lambda w: {"to": "retired"},
@@ -423,3 +543,76 @@ BODIES: dict[str, Body] = {
         "ends_at": _soon(hours=2),
     },
 }
+
+
+# --- Risk-policy authoring (issue 9): v1 is the active, sealed version; the draft is ``manager``'s --------
+# Drafts are hidden from non-authors (404); writes need the Managers role or admin; activation needs someone
+# who did not write the draft (the manager wrote it: refused, 200x / 403; the admin activates it).
+_POLICY_V1 = {"version": "policy_v1.version"}
+_POLICY_DRAFT = {"version": "policy_draft.version"}
+# fmt: off
+MATRIX.update({
+    #                                        anon   requester other agent agent2 manager admin
+    "changes:policy-list":               {"GET":    "login 200  200  200  200  200  200"},
+    "changes:policy-diff":               {"GET":    "login 200  200  200  200  200  200"},
+    "changes:policy-rule-check":         {"POST":   "login 403  403  403  403  200  200"},
+    "changes:policy-detail":             {"GET":    "login 200  200  200  200  200  200"},
+    "changes:policy-detail@policy_draft": {"GET":   "login 404  404  404  404  200  200"},
+    "changes:policy-draft":              {"POST":   "login 403  403  403  403  302  302"},
+    "changes:policy-update":             {"POST":   "login 404  404  404  404  302  302"},
+    "changes:policy-rule-save":          {"POST":   "login 404  404  404  404  302  302"},
+    "changes:policy-rule-delete":        {"POST":   "login 404  404  404  404  302  302"},
+    "changes:policy-test-case-save":     {"POST":   "login 404  404  404  404  302  302"},
+    "changes:policy-test-case-delete":   {"POST":   "login 404  404  404  404  302  302"},
+    "changes:policy-tests-run":          {"GET":    "login 200  200  200  200  200  200"},
+    "changes:policy-try":                {"POST":   "login 200  200  200  200  200  200"},
+    "changes:policy-activate":           {"POST":   "login 404  404  404  404  200x 302"},
+    "changes:policy-backtest-start":     {"POST":   "login 404  404  404  404  302  302"},
+    "changes:policy-backtest":           {"GET":    "login 200  200  200  200  200  200"},
+    "changes:change-test-case":          {"POST":   "login 403  404  403  403  302x 302x"},
+    "api:policyversion-list":            {"GET":    "401   200  200  200  200  200  200",
+                                          "POST":   "401   403  403  403  403  201  201"},
+    "api:policyversion-detail":          {"GET":    "401   200  200  200  200  200  200",
+                                          "PATCH":  "401   403  403  403  403  409  409"},
+    "api:policyversion-detail@policy_draft": {"GET": "401  404  404  404  404  200  200",
+                                          "PATCH":  "401   403  403  403  403  200  200"},
+    "api:policyversion-rules":           {"POST":   "401   403  403  403  403  200  200"},
+    "api:policyversion-test-cases":      {"POST":   "401   403  403  403  403  201  201"},
+    "api:policyversion-run-tests":       {"GET":    "401   200  200  200  200  200  200"},
+    "api:policyversion-backtest":        {"GET":    "401   200  200  200  200  200  200",
+                                          "POST":   "401   403  403  403  403  202  202"},
+    "api:policyversion-activate":        {"POST":   "401   403  403  403  403  403  200"},
+})
+# fmt: on
+VARIANTS["policy_draft"] = _POLICY_DRAFT
+KWARGS.update({
+    **{name: _POLICY_V1 for name in (
+        "changes:policy-detail", "changes:policy-draft", "changes:policy-tests-run", "changes:policy-try",
+        "api:policyversion-detail", "api:policyversion-run-tests", "api:policyversion-backtest",
+    )},
+    **{name: _POLICY_DRAFT for name in (
+        "changes:policy-update", "changes:policy-rule-save", "changes:policy-test-case-save",
+        "changes:policy-activate", "changes:policy-backtest-start", "api:policyversion-rules",
+        "api:policyversion-test-cases", "api:policyversion-activate",
+    )},
+    "changes:policy-rule-delete": {**_POLICY_DRAFT, "pk": "policy_rule.pk"},
+    "changes:policy-test-case-delete": {**_POLICY_DRAFT, "pk": "policy_case.pk"},
+    "changes:policy-backtest": {**_POLICY_V1, "pk": "policy_backtest.pk"},
+    "changes:change-test-case": {"number": "change.number"},
+})  # fmt: skip
+_RULE = {"name": "weekend", "kind": "score", "expression": "start_weekday >= 5", "weight": "5", "position": "0"}
+BODIES.update({
+    "changes:policy-rule-check": lambda w: {"expression": "is_production"},
+    "changes:policy-update": lambda w: {"name": "Matrix draft", "medium_from": "30", "high_from": "60"},
+    "changes:policy-rule-save": lambda w: _RULE,
+    "changes:policy-test-case-save": lambda w: {"name": "matrix case", "expected_tier": "low"},
+    "changes:policy-activate": lambda w: {"comment": "Reviewed"},
+    "changes:policy-backtest-start": lambda w: {"days": "90"},
+    "changes:change-test-case": lambda w: {"expected_tier": "medium"},
+    "api:policyversion-list": lambda w: {"based_on": 1},
+    "api:policyversion-detail": lambda w: {"name": "Matrix", "medium_from": 30, "high_from": 60},
+    "api:policyversion-rules": lambda w: {**_RULE, "weight": 5, "position": 0},
+    "api:policyversion-test-cases": lambda w: {"name": "matrix case", "attributes": {}, "expected_tier": "low"},
+    "api:policyversion-backtest": lambda w: {"days": 30},
+    "api:policyversion-activate": lambda w: {"comment": "Reviewed"},
+})  # fmt: skip

@@ -23,6 +23,7 @@ from apps.changes.choices import ChangeStatus, Tier
 from apps.changes.models import Change, Environment, Window
 from apps.fulfillment.choices import RequestStatus
 from apps.fulfillment.models import Attachment, CannedReply, SavedFilter
+from tests.changes.policy.authz_world import add_policies
 from tests.factories import CatalogItemFactory, CategoryFactory, ServiceFactory, TeamFactory, UserFactory
 from tests.fulfillment.factories import CommentFactory, ServiceRequestFactory
 
@@ -204,5 +205,6 @@ def build_world() -> World:
     _desk_things(world)
     _changes(world)
     _knowledge(world)
+    add_policies(world)  # risk-policy versions (tests/changes/policy/authz_world.py)
     _credentials(world)
     return world

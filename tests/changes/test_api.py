@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 
 from apps.accounts.services import token_create
-from apps.changes.models import Change
+from apps.changes.models import Change, parse_number
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +51,8 @@ def test_the_gate_says_wait_with_retry_after_then_go_after_a_peer_approves(pipel
     gate = client.get(f"/api/v1/changes/{number}/gate/")
     assert gate.json()["decision"] == "wait" and gate["Retry-After"] == "10"
     assert gate.json()["tier"] == "medium" and gate.json()["rules_fired"][0]["name"] == "production"
+    scored_by = Change.objects.get(pk=parse_number(number)).policy_version
+    assert scored_by is not None and gate.json()["policy_version"] == scored_by
 
     refused = token_client(teammate).post(
         f"/api/v1/changes/{number}/decide/", {"decision": "approve"}, content_type="application/json"

@@ -264,23 +264,19 @@ def pipeline_data(service, environment, **extra):
 
 def test_a_pipeline_run_opens_one_change_and_its_window_starts_now(pipeline, service, staging, settings):
     settings.STEWARD_CHANGES_PIPELINE_WINDOW_MINUTES = 30
-    visible = Change.objects.all()
-    first, created = change_open_for_pipeline(requester=pipeline, data=pipeline_data(service, staging), visible=visible)
-    again, created_again = change_open_for_pipeline(
-        requester=pipeline, data=pipeline_data(service, staging), visible=visible
-    )
+    first, created = change_open_for_pipeline(requester=pipeline, data=pipeline_data(service, staging))
+    again, created_again = change_open_for_pipeline(requester=pipeline, data=pipeline_data(service, staging))
     assert created and not created_again and first.pk == again.pk
     assert first.planned_end - first.planned_start == dt.timedelta(minutes=30)
     assert first.by_pipeline and first.status == S.APPROVED
-    retry, created = change_open_for_pipeline(
-        requester=pipeline, data=pipeline_data(service, staging, ci_run_attempt=2), visible=visible
-    )
+    retry_data = pipeline_data(service, staging, ci_run_attempt=2)
+    retry, created = change_open_for_pipeline(requester=pipeline, data=retry_data)
     assert created and retry.pk != first.pk
 
 
 def test_a_pipeline_window_moves_to_the_approval_when_it_comes_late(pipeline, service, production, teammate):
     data = pipeline_data(service, production, rollback_plan="x")
-    change, _ = change_open_for_pipeline(requester=pipeline, data=data, visible=Change.objects.all())
+    change, _ = change_open_for_pipeline(requester=pipeline, data=data)
     Change.objects.filter(pk=change.pk).update(planned_start=timezone.now() - dt.timedelta(minutes=20))
     change.refresh_from_db()
     length = change.planned_end - change.planned_start

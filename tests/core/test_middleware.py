@@ -97,7 +97,7 @@ def test_an_html_form_over_the_limit_is_a_readable_413(client_for, owner):
     response = client_for(owner).post(reverse("accounts:profile"), {"first_name": "x" * 2000})
     assert response.status_code == 413
     assert "text/html" in response["Content-Type"]
-    assert "at most 1,000 bytes" in response.content.decode()
+    assert "at most 1,000 bytes" in response.content.decode()  # below 1 KB: bytes
     assert "default-src 'self'" in response["Content-Security-Policy"]
 
 

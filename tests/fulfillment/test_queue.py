@@ -4,6 +4,7 @@ count, a pinned query count, bulk actions all-or-nothing, saved filters, CSV exp
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -14,7 +15,8 @@ from rest_framework.test import APIClient
 
 from apps.fulfillment.choices import RequestStatus
 from apps.fulfillment.models import CannedReply, SavedFilter, ServiceRequest
-from tests.factories import CatalogItemFactory, ServiceFactory, UserFactory
+from apps.fulfillment.selectors.queue import COUNT_CAP
+from tests.factories import CatalogItemFactory, ServiceFactory, TeamFactory, UserFactory
 from tests.fulfillment.factories import ServiceRequestFactory
 
 S = RequestStatus
@@ -32,7 +34,7 @@ def numbers_in(html: str) -> set[str]:
 def ordered_numbers(html: str) -> list[str]:
     import re
 
-    return re.findall(r'<td><a href="/requests/(SR-\d+)/">', html)
+    return re.findall(r'<td><a href="/requests/(SR-\d+)/"', html)
 
 
 @pytest.fixture
@@ -252,12 +254,14 @@ def test_api_ordering_follows_the_cursor(make_sr, agent):
 
 
 @pytest.mark.django_db
-def test_pages_have_next_and_previous_without_counting(client_for, owner, item, agent):
+def test_pages_have_next_and_previous_and_count_at_most_a_capped_number(client_for, owner, item, agent):
     ServiceRequestFactory.create_batch(55, requester=owner, item=item)
     client = client_for(agent)
     with CaptureQueriesContext(connection) as queries:
         body = client.get(QUEUE).content.decode()
-    assert not [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and f"LIMIT {COUNT_CAP + 1}" in counts[0]  # never the whole table
+    assert "55 requests" in body
     assert len(numbers_in(body)) == 50 and "Page 1" in body and 'rel="next"' in body and 'rel="prev"' not in body
     body = client.get(QUEUE, {"page": "2"}).content.decode()
     assert len(numbers_in(body)) == 5 and "Page 2" in body and 'rel="next"' not in body and 'rel="prev"' in body
@@ -500,3 +504,51 @@ def test_item_filter_offers_exactly_the_items_its_queryset_accepts(
         accepted = RequestFilterSet(request=request).form.fields["item"].queryset
         assert queue_item_choices(user) == list(accepted.values_list("slug", "name"))
         assert len(queue_item_choices(user)) == expected
+
+
+@pytest.mark.django_db
+def test_query_count_with_sla_clocks_and_a_count_is_pinned(client_for, owner, item, agent, django_assert_num_queries):
+    client = client_for(agent)
+    due = timezone.now() + dt.timedelta(hours=3)
+    ServiceRequestFactory.create_batch(55, requester=owner, item=item, status=S.IN_PROGRESS, due_at=due)
+    # the six above, plus the capped count (a next page exists) and the page's team calendars (one query)
+    with django_assert_num_queries(8):
+        client.get(QUEUE)
+    other = TeamFactory(slug="other-desk")
+    agent.teams.add(other)
+    other_item = CatalogItemFactory(fulfilling_team=other)
+    ServiceRequestFactory.create_batch(30, requester=owner, item=other_item, status=S.IN_PROGRESS, due_at=due)
+    with django_assert_num_queries(8):
+        response = client.get(QUEUE)
+    assert len(numbers_in(response.content.decode())) == 50
+
+
+@pytest.mark.django_db
+def test_the_sla_column_says_time_left_or_overdue_in_business_time(client_for, make_sr, agent, desk_team):
+    # Every day is a working day, 00:00-23:59 in UTC: business time is (nearly) wall-clock time here.
+    desk_team.working_days = [0, 1, 2, 3, 4, 5, 6]
+    desk_team.workday_start, desk_team.workday_end = dt.time(0, 0), dt.time(23, 59, 59)
+    desk_team.save()
+    now = timezone.now()
+    soon = make_sr(status=S.IN_PROGRESS, due_at=now + dt.timedelta(hours=2, minutes=10, seconds=30))
+    late = make_sr(status=S.IN_PROGRESS, due_at=now - dt.timedelta(minutes=35, seconds=30))
+    paused = make_sr(status=S.ON_HOLD, due_at=None)
+    body = client_for(agent).get(QUEUE).content.decode()
+    cells = dict(re.findall(r'href="/requests/(SR-\d+)/".*?class="sla sla-\w+"[^>]*>([^<]+)<', body))
+    assert cells[soon.number] == "2 h 10 min left"
+    assert cells[late.number] == "overdue 35 min"
+    assert cells[paused.number] == "Paused"
+    assert 'title="Due ' in body  # the exact due time on hover
+
+
+@pytest.mark.django_db
+def test_take_only_where_it_makes_sense(client_for, make_sr, agent, desk_team):
+    colleague = UserFactory(username="colleague", first_name="Col", last_name="League", roles=["Agents"],
+                            member_of=[desk_team])  # fmt: skip
+    open_one = make_sr(status=S.IN_PROGRESS)
+    closed = make_sr(status=S.CLOSED)
+    theirs = make_sr(status=S.IN_PROGRESS, assignee=colleague)
+    body = client_for(agent).get(QUEUE, {"state": ""}).content.decode()
+    assert f'aria-label="Assign {open_one.number} to me">Take<' in body
+    assert f"{closed.number}/assign-me/" not in body
+    assert f'hx-confirm="{theirs.number} is assigned to Col League. Take it over?"' in body

@@ -1,6 +1,8 @@
 """Articles linked to requests and inserted into replies: the lazy panel on the request page, its search,
 link and unlink, and who may do what (requester reads, the request's agents link, others get 404)."""
 
+import json
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
@@ -42,7 +44,7 @@ def test_agent_links_an_article_and_the_requester_sees_it(client_for, agent, own
     assert AuditEvent.objects.filter(verb="knowledge.article.linked", actor=agent).exists()
     body = client_for(owner).get(panel_url(sr)).content.decode()
     assert "Connect to the VPN" in body
-    assert "data-knowledge-insert" not in body  # the requester reads the links, only agents insert and link
+    assert "data-knowledge-answer" not in body  # the requester reads the links, only agents insert and link
 
 
 def test_linking_twice_keeps_one_link(agent, sr, make_article):
@@ -102,8 +104,8 @@ def test_search_as_you_type_offers_insert_and_link(client_for, agent, sr, make_a
     assert response.status_code == 200
     assert body.lstrip().startswith('<ul id="knowledge-link-results"')
     assert "Connect to the VPN" in body and "Printer setup" not in body
-    assert 'data-knowledge-insert="http://testserver/knowledge/connect-to-the-vpn/"' in body
-    assert 'data-fill-target="id_body"' in body
+    assert f'hx-post="{panel_url(sr, "knowledge:link-answer")}"' in body
+    assert 'name="article" value="connect-to-the-vpn"' in body
 
 
 def test_requester_may_not_search_to_link(client_for, owner, sr):
@@ -123,7 +125,7 @@ def test_panel_query_count_is_pinned(client_for, agent, sr, make_article, django
     client = client_for(agent)
     with django_assert_max_num_queries(10):
         response = client.get(panel_url(sr))
-    assert response.content.decode().count("data-knowledge-insert") == 3
+    assert response.content.decode().count("data-knowledge-answer") == 3
 
 
 def test_catalog_search_loads_matching_articles_beside_items(client_for, owner, make_article):
@@ -140,3 +142,51 @@ def test_catalog_panel_is_empty_without_words(client_for, owner, make_article):
     make_article(title="Connect to the VPN")
     body = client_for(owner).get(reverse("knowledge:catalog-panel")).content.decode()
     assert "Connect to the VPN" not in body
+
+
+def test_insert_and_link_is_one_action(client_for, agent, sr, make_article):
+    """One click: the link is recorded (audited) and the answer names the reply box and the text to put there."""
+    article = make_article(title="Café VPN", summary="Turn off sleep on the adapter.")
+    response = client_for(agent).post(
+        panel_url(sr, "knowledge:link-answer"), {"article": article.slug}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200 and "<html" not in response.content.decode()
+    assert ArticleLink.objects.filter(article=article, subject_type=TYPE, subject_id=str(sr.pk)).count() == 1
+    assert AuditEvent.objects.filter(verb="knowledge.article.linked", actor=agent).exists()
+    header = response["HX-Trigger"]
+    assert header.isascii()
+    detail = json.loads(header)["knowledgeInsert"]
+    assert detail == {
+        "field": "id_body",
+        "text": f"Café VPN: Turn off sleep on the adapter.\nhttp://testserver{article.get_absolute_url()}",
+    }
+    again = client_for(agent).post(
+        panel_url(sr, "knowledge:link-answer"), {"article": article.slug}, HTTP_HX_REQUEST="true"
+    )
+    assert "knowledgeInsert" in again["HX-Trigger"]  # already linked: inserted again, still one link
+    assert ArticleLink.objects.count() == 1
+
+
+def test_insert_and_link_without_javascript_links_and_goes_back(client_for, agent, sr, make_article):
+    article = make_article()
+    response = client_for(agent).post(panel_url(sr, "knowledge:link-answer"), {"article": article.slug})
+    assert response.status_code == 302 and response["Location"] == sr.get_absolute_url()
+    assert ArticleLink.objects.filter(article=article).exists()
+
+
+def test_insert_and_link_refused_inserts_nothing(client_for, agent, owner, outsider, sr, make_article):
+    draft = make_article(title="Draft answer", publish=False)
+    response = client_for(agent).post(
+        panel_url(sr, "knowledge:link-answer"), {"article": draft.slug}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200 and "Only published articles can be linked." in response.content.decode()
+    assert "HX-Trigger" not in response
+    published = make_article()
+    assert (
+        client_for(owner).post(panel_url(sr, "knowledge:link-answer"), {"article": published.slug}).status_code == 403
+    )
+    assert (
+        client_for(outsider).post(panel_url(sr, "knowledge:link-answer"), {"article": published.slug}).status_code
+        == 404
+    )
+    assert not ArticleLink.objects.exists()

@@ -96,3 +96,15 @@ def test_suggestions_among_the_items_service_only(make_article, owner, vpn, vpn_
     make_article(title="VPN drops", services=[vpn])
     make_article(title="Mail drops", services=[other])
     assert _titles(suggestions(owner, item=vpn_item, text="drops")) == ["VPN drops"]
+
+
+def test_an_item_nothing_is_about_gets_suggestions_from_every_article(make_article, owner, vpn, desk_team):
+    """A catch-all item ("Ask for help") whose service has no article: the whole knowledge base answers."""
+    from tests.factories import CatalogItemFactory, ServiceFactory
+
+    help_desk = ServiceFactory(slug="help", name="Help", owner_team=desk_team)
+    ask = CatalogItemFactory(slug="ask-for-help", name="Ask for help", service=help_desk, fulfilling_team=desk_team)
+    make_article(title="VPN drops", services=[vpn])
+    make_article(title="Hidden VPN draft", publish=False)
+    assert _titles(suggestions(owner, item=ask, text="my vpn drops")) == ["VPN drops"]
+    assert suggestions(owner, item=ask, text="") == []

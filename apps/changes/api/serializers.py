@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import Any, ClassVar
 
 from django.conf import settings
 from rest_framework import serializers
@@ -44,7 +45,8 @@ class ChangeInputSerializer(StrictSerializer):
     """Checks shared by opening and editing a change: slugs that exist, the path cap."""
 
     def validate_services(self, value: list[str]) -> list[Service]:
-        return _slugs(Service.objects.visible_to(self.context["request"].user), value, "service")
+        services = Service.objects.visible_to(self.context["request"].user).select_related("owner_team__manager")
+        return _slugs(services, value, "service")  # owner teams: scoring and routing read them
 
     def validate_environment(self, value: str) -> Environment:
         return _slugs(Environment.objects.all(), [value], "environment")[0]
@@ -130,6 +132,9 @@ class ApprovalSerializer(serializers.ModelSerializer):
 
 
 class ChangeSerializer(serializers.ModelSerializer):
+    """A change as the API shows it; its ~50 fields are built from the model once per process, then copied."""
+
+    _prototype: ClassVar[dict[str, Any] | None] = None
     number = serializers.CharField(read_only=True)
     url = serializers.SerializerMethodField()
     services: Slug = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
@@ -160,12 +165,21 @@ class ChangeSerializer(serializers.ModelSerializer):
     def get_url(self, change: Change) -> str:
         return settings.SITE_URL.rstrip("/") + change.get_absolute_url()
 
+    def get_fields(self) -> dict[str, Any]:
+        # ModelSerializer introspects the model on every instance; the fields depend on the class alone.
+        cls = type(self)
+        prototype = cls.__dict__.get("_prototype")  # this class's own: a subclass builds its own fields
+        if prototype is None:
+            prototype = cls._prototype = super().get_fields()
+        return copy.deepcopy(prototype)
+
 
 class GateSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=GateDecision.choices)
     reasons = serializers.ListField(child=serializers.CharField())
     tier = serializers.ChoiceField(choices=Tier.choices, allow_blank=True)
     score = serializers.IntegerField(allow_null=True)
+    policy_version = serializers.IntegerField(allow_null=True, help_text="The risk policy version that scored it.")
     rules_fired = serializers.JSONField()
     change_url = serializers.CharField()
 

@@ -141,13 +141,16 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             change, created = services.change_open_for_pipeline(
                 requester=signed_in_user(request),
                 data=data.to_change_data(),
-                visible=selectors.change_queryset_for(request.user),
             )
         except DjangoValidationError as exc:
             raise exceptions.ValidationError(_field_errors(exc)) from exc
         except CiRunTaken as exc:
             raise Conflict(exc.message) from exc
-        response = self._answer(change, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if created:  # the change as opened, scored and routed is in memory: no need to read it back
+            body = ChangeSerializer(change, context=self.get_serializer_context()).data
+            response = with_etag(Response(body, status=status.HTTP_201_CREATED), change.version)
+        else:
+            response = self._answer(change)
         response["Location"] = response.data["url"]
         return response
 
@@ -169,6 +172,7 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             "reasons": answer.reasons,
             "tier": change.tier,
             "score": change.risk_score,
+            "policy_version": change.policy_version,
             "rules_fired": change.rules_fired,
             "change_url": settings.SITE_URL.rstrip("/") + change.get_absolute_url(),
         }

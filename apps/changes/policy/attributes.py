@@ -60,7 +60,7 @@ ATTRIBUTE_LIST: tuple[Attribute, ...] = (
 ATTRIBUTES: dict[str, Attribute] = {attribute.name: attribute for attribute in ATTRIBUTE_LIST}
 
 
-def _coerce(attribute: Attribute, value: Any) -> Any:
+def coerce(attribute: Attribute, value: Any) -> Any:
     """``value`` in the attribute's type, or its default when absent or of another type."""
     if value is None:
         return attribute.default
@@ -80,7 +80,7 @@ def _coerce(attribute: Attribute, value: Any) -> Any:
 
 def snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
     """Every attribute, typed: the measured value where given, else the declared default. Unknown keys dropped."""
-    return {name: _coerce(attribute, values.get(name)) for name, attribute in ATTRIBUTES.items()}
+    return {name: coerce(attribute, values.get(name)) for name, attribute in ATTRIBUTES.items()}
 
 
 def sample_values(attribute: Attribute) -> list[Any]:
@@ -94,3 +94,43 @@ def sample_values(attribute: Attribute) -> list[Any]:
     if attribute.type == STRING:
         return list(attribute.choices) or ["", "production", "x" * 60]
     return [[], ["src/app.py"], ["db/migrations/0001.sql", "infra/main.tf", "README.md"]]
+
+
+def example_rule(attribute: Attribute) -> str:
+    """A rule over the attribute that rule checking accepts: what the editor shows as its example."""
+    name = attribute.name
+    if attribute.type == BOOL:
+        return name
+    if attribute.type == INT:
+        bound = {"start_hour": 18, "start_weekday": 5, "criticality_rank": 3}.get(name, max(attribute.default, 0) + 5)
+        return f"{name} >= {bound}"
+    if attribute.type == DOUBLE:
+        return f"{name} > 0.2"
+    if attribute.type == STRING:
+        return f"{name} == '{attribute.choices[-1] if attribute.choices else 'production'}'"
+    return f"{name}.exists(p, p.startsWith('db/migrations/'))"
+
+
+def _fits(attribute: Attribute, value: Any) -> bool:
+    if value is None or coerce(attribute, value) != value:
+        return False
+    if attribute.type == DOUBLE:
+        return bool(0.0 <= value <= 1.0)
+    return not (attribute.choices and value not in attribute.choices)
+
+
+def value_errors(values: Mapping[str, Any]) -> dict[str, str]:
+    """Per given attribute, why its value cannot stand (unknown name, other type, out of range); {} when all fit."""
+    errors = {}
+    for name, value in values.items():
+        attribute = ATTRIBUTES.get(name)
+        if attribute is None:
+            errors[name] = "Not a documented attribute."
+        elif not _fits(attribute, value):
+            expected = attribute.type
+            if attribute.type == INT:
+                expected += f" from {attribute.low} to {attribute.high}"
+            if attribute.choices:
+                expected += f" (one of {', '.join(attribute.choices)})"
+            errors[name] = f"Expected {expected}, got {value!r}."
+    return errors

@@ -10,12 +10,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.catalog.models import Service
-from apps.changes import conf
+from apps.changes import conf, selectors
 from apps.changes.choices import EDITABLE_STATUSES, TIER_RANK, TRANSITIONS, ChangeStatus, ChangeType, Tier
 from apps.changes.exceptions import CiRunTaken, InvalidTransition
 from apps.changes.models import Change, Environment, StandardChangeTemplate
@@ -23,7 +23,7 @@ from apps.changes.permissions import can_edit_change, can_open_change
 from apps.changes.services.approvals import change_route
 from apps.changes.services.scoring import change_score
 from apps.changes.services.state import cas_update, check_version, move
-from apps.core.services import audit_record
+from apps.core.services import audit_batch, audit_record
 
 S = ChangeStatus
 SHA = re.compile(r"^[0-9a-f]{7,64}$")
@@ -173,9 +173,15 @@ def _row_fields(data: ChangeData) -> dict[str, Any]:
 @transaction.atomic
 def change_create(*, requester: User, data: ChangeData, submit: bool = True, actor: User | None = None) -> Change:
     """Open a change (draft), and unless ``submit`` is False submit it: scored, then routed for approval."""
+    return _create(requester=requester, data=data, submit=submit, actor=actor)
+
+
+def _create(*, requester: User, data: ChangeData, submit: bool = True, actor: User | None = None) -> Change:
+    """change_create inside the caller's transaction."""
     change_validate(requester=requester, data=data, now=timezone.now())
     change = Change.objects.create(requester=requester, **_row_fields(data))
-    change.services.set(data.services)
+    change.services.add(*data.services)  # a new row: nothing to remove, so no read of the current set
+    selectors.remember_services(change, data.services)  # scoring and routing read them: no query
     audit_record(
         target=change,
         verb="created",
@@ -201,22 +207,21 @@ def _find_ci_run(data: ChangeData) -> Change | None:
     ).first()
 
 
-def change_open_for_pipeline(*, requester: User, data: ChangeData, visible: QuerySet[Change]) -> tuple[Change, bool]:
+def change_open_for_pipeline(*, requester: User, data: ChangeData) -> tuple[Change, bool]:
     """Open the change of one CI run attempt once: (change, created). A retry, even concurrent, gets the same one.
 
-    ``visible`` is the caller's queryset of changes: a run that opened a change the caller cannot see
-    raises CiRunTaken rather than revealing it.
+    The row is written first and the unique constraint on the run answers whether it is new (one query less than
+    looking first, for the common case: a new run). A run that opened a change ``requester`` cannot see raises
+    CiRunTaken rather than revealing it.
     """
-    existing = _find_ci_run(data) if data.ci_run_id else None
-    if existing is None:
-        try:
-            with transaction.atomic():  # a savepoint: the unique constraint may refuse the row
-                return change_create(requester=requester, data=data), True
-        except IntegrityError:
-            existing = _find_ci_run(data)
-            if existing is None:
-                raise
-    if not visible.filter(pk=existing.pk).exists():
+    try:
+        with transaction.atomic(), audit_batch():  # a savepoint inside a caller's transaction
+            return _create(requester=requester, data=data), True
+    except IntegrityError:
+        existing = _find_ci_run(data) if data.ci_run_id else None
+        if existing is None:
+            raise
+    if not selectors.change_queryset_for(requester).filter(pk=existing.pk).exists():
         raise CiRunTaken()
     return existing, False
 

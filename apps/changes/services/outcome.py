@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.changes import selectors
 from apps.changes.choices import FINISHED_STATUSES, ChangeStatus, Outcome
 from apps.changes.models import Change
 from apps.changes.services.state import cas_update, check_version, move
@@ -75,4 +76,6 @@ def change_record_outcome(
     else:
         cas_update(change, outcome=outcome, **times)
     audit_record(target=change, verb="outcome_recorded", actor=actor, outcome=outcome, at=at.isoformat())
+    if outcome in FINAL:  # failure rates moved: the next score counts them again (a concurrent one may not)
+        selectors.forget_service_history(change.services.values_list("pk", flat=True))
     return change

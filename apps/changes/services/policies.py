@@ -13,6 +13,7 @@ from apps.changes.choices import RuleKind, WindowKind
 from apps.changes.models import PolicyRule, RiskPolicy, Window
 from apps.changes.permissions import is_change_manager
 from apps.changes.policy import rule_check
+from apps.changes.services.versions import check_author, check_draft
 from apps.changes.windows import rrule_check
 from apps.core.services import audit_record
 
@@ -29,9 +30,20 @@ def policy_rule_save(
     description: str = "",
     actor: User | None = None,
 ) -> PolicyRule:
-    """Add or replace (by name) one rule of ``policy`` after checking it (apps.changes.policy.rules)."""
+    """Add or replace (by name) one rule of a draft ``policy`` after checking it (apps.changes.policy.rules).
+
+    ``actor`` None is the system (the demo's seed); a person must be a policy author and joins the draft's
+    authors, who may not activate it (services.versions.policy_activate).
+    """
+    check_author(actor)
+    check_draft(policy)
+    errors = {}
     if kind not in RuleKind.values:
-        raise ValidationError({"kind": f"Choose one of: {', '.join(RuleKind.values)}."})
+        errors["kind"] = f"Choose one of: {', '.join(RuleKind.values)}."
+    if not name.strip():
+        errors["name"] = "Name the rule."
+    if errors:
+        raise ValidationError(errors)
     try:
         expression = rule_check(expression)
     except ValidationError as exc:
@@ -47,8 +59,20 @@ def policy_rule_save(
             "description": description,
         },
     )
+    if actor is not None:
+        policy.authors.add(actor)
     audit_record(target=policy, verb="rule_saved", actor=actor, rule=rule.name, expression=expression, weight=weight)
     return rule
+
+
+@transaction.atomic
+def policy_rule_delete(*, rule: PolicyRule, actor: User) -> None:
+    """Remove one rule of a draft."""
+    check_author(actor)
+    check_draft(rule.policy)
+    rule.policy.authors.add(actor)
+    audit_record(target=rule.policy, verb="rule_deleted", actor=actor, rule=rule.name)
+    rule.delete()
 
 
 def _window_clean(values: dict[str, Any]) -> dict[str, Any]:

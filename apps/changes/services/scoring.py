@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from typing import Any
 
@@ -37,6 +38,23 @@ def policy_spec(policy: RiskPolicy) -> PolicySpec:
     )
 
 
+# Sealed (activated) versions never change: the database refuses it (migration 0003's triggers). So the active
+# version's spec is built once per process; a draft's is built each time, since its author may be editing it.
+# Keyed by (pk, activation time): a pk alone may name another policy after a rolled-back transaction on SQLite.
+_SEALED_SPECS: dict[tuple[int, dt.datetime], PolicySpec] = {}
+
+
+def sealed_policy_spec(policy: RiskPolicy) -> PolicySpec:
+    """policy_spec of an activated version, kept per process; a draft's, built anew."""
+    if policy.activated_at is None:
+        return policy_spec(policy)
+    key = (policy.pk, policy.activated_at)
+    spec = _SEALED_SPECS.get(key)
+    if spec is None:
+        spec = _SEALED_SPECS[key] = policy_spec(policy)
+    return spec
+
+
 def _most_critical(change: Change) -> Any:
     services = sorted(change.services.all(), key=lambda s: (-CRITICALITY_RANK.get(s.criticality, 1), s.name))
     return services[0] if services else None
@@ -52,10 +70,10 @@ def _timing(change: Change) -> dict[str, int]:
 
 
 def _service_history(change: Change, service_ids: list[int]) -> dict[str, Any]:
-    rates = selectors.failure_rates(service_ids)
+    history = selectors.service_history(service_ids, exclude_id=change.pk)
     return {
-        "service_changes_30d": selectors.recent_change_count(service_ids, exclude_id=change.pk),
-        "service_failure_rate_30d": max(rates.values(), default=0.0),
+        "service_changes_30d": history.changes_30d,
+        "service_failure_rate_30d": history.failure_rate_30d,
         "open_incidents": 0,  # until apps.incidents exists
     }
 
@@ -111,7 +129,7 @@ def change_score(*, change: Change, actor: User | None = None) -> Assessment:
     """
     values = change_attributes(change)
     policy = selectors.active_policy()
-    result = assess(policy_spec(policy), values) if policy else _no_policy(values)
+    result = assess(sealed_policy_spec(policy), values) if policy else _no_policy(values)
     fields = {
         "risk_score": result.score,
         "tier": result.tier,

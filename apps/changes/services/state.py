@@ -21,12 +21,18 @@ def check_version(change: Change, expected_version: int | None) -> None:
 
 def cas_update(change: Change, **fields: Any) -> None:
     """Write ``fields`` only while the row still has the status and version read into ``change``; bump version."""
+    now = timezone.now()
     moved = Change.objects.filter(pk=change.pk, status=change.status, version=change.version).update(
-        version=F("version") + 1, updated_at=timezone.now(), **fields
+        version=F("version") + 1, updated_at=now, **fields
     )
     if moved != 1:
         raise StaleChange(change.number)
-    change.refresh_from_db()
+    # The row is now what was read plus what was written (the compare-and-set guarantees it): set that in memory
+    # rather than read the row back, which would also drop the services prefetched for scoring and routing.
+    change.version += 1
+    change.updated_at = now
+    for name, value in fields.items():
+        setattr(change, name, value)
 
 
 def move(change: Change, *, to: str, actor: User | None, comment: str = "", **fields: Any) -> Change:

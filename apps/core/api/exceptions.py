@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from apps.core.request_info import body_limit_for
+from apps.core.sizes import too_big_message
 
 
 class Conflict(exceptions.APIException):
@@ -32,7 +33,7 @@ class PayloadTooLarge(exceptions.APIException):
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, RequestDataTooBig):  # Django's own limit, met while parsing: 413, not a 400
         limit = body_limit_for(context["request"].path)
-        exc = PayloadTooLarge(f"The request body is too large: at most {limit:,} bytes are accepted here.")
+        exc = PayloadTooLarge(too_big_message(limit))
     elif isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail)

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.db import transaction
 
 from apps.demo.services.base import DemoWorld, seed_world
+from apps.demo.services.catalog_builder import seed_catalog_managers
 from apps.demo.services.change_history import seed_change_history
 from apps.demo.services.changes import seed_change_setup, seed_demo_token
 from apps.demo.services.history import quiet_side_effects, seed_requests
@@ -35,6 +36,7 @@ def demo_seed(*, requests: int = 300, changes: int = 200) -> DemoSummary:
     # quiet_side_effects wraps the transaction so the notifications queued on commit are dropped too.
     with quiet_side_effects(), transaction.atomic():
         world = seed_world()
+        seed_catalog_managers(world)
         filed = seed_requests(world, count=requests)
         environments = seed_change_setup(world)
         opened = seed_change_history(world, environments, count=changes)

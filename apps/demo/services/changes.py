@@ -16,10 +16,11 @@ from apps.accounts.models import ApiToken, Membership, Team, User
 from apps.accounts.services import token_create, token_revoke
 from apps.accounts.tokens import digest_key
 from apps.catalog.models import Service
-from apps.changes.models import AdvisoryBoard, Environment, PolicyRule, RiskPolicy, StandardChangeTemplate, Window
-from apps.changes.services import policy_rule_save, window_create
+from apps.changes.models import AdvisoryBoard, Environment, StandardChangeTemplate, Window
+from apps.changes.services import window_create
 from apps.demo import change_data
 from apps.demo.services.base import DemoWorld, upsert
+from apps.demo.services.policy_versions import seed_policy
 
 
 def seed_environments() -> dict[str, Environment]:
@@ -39,30 +40,6 @@ def seed_board(people: dict[str, User]) -> Team:
     for username in change_data.CAB_MEMBERS:
         Membership.objects.get_or_create(user=people[username], team=team)
     return team
-
-
-def _rule_is(rule: PolicyRule | None, position: int, spec: tuple[str, str, int, str]) -> bool:
-    kind, expression, weight, description = spec
-    current = (rule.kind, rule.expression, rule.weight, rule.description, rule.position) if rule else None
-    return current == (kind, expression, weight, description, position)
-
-
-def seed_policy(actor: User) -> RiskPolicy:
-    """The active policy v1; each rule is checked (policy_rule_save) when it is new or differs."""
-    spec = change_data.POLICY
-    policy = RiskPolicy.objects.filter(version=spec["version"]).first()
-    if policy is None:
-        RiskPolicy.objects.filter(is_active=True).update(is_active=False)
-        policy = RiskPolicy.objects.create(is_active=True, **spec)
-    existing = {rule.name: rule for rule in policy.rules.all()}
-    for position, (name, rule) in enumerate(change_data.RULES.items()):
-        if not _rule_is(existing.get(name), position, rule):
-            kind, expression, weight, description = rule
-            policy_rule_save(
-                policy=policy, name=name, expression=expression, weight=weight, kind=kind, position=position,
-                description=description, actor=actor,
-            )  # fmt: skip
-    return policy
 
 
 def _local(moment: dt.datetime) -> dt.datetime:
@@ -106,7 +83,7 @@ def seed_change_setup(world: DemoWorld) -> dict[str, Environment]:
     admin = world.people["admin"]
     environments = seed_environments()
     seed_board(world.people)
-    seed_policy(admin)
+    seed_policy(admin)  # apps.demo.services.policy_versions: a sealed v1 with its test cases
     seed_windows(environments, admin)
     seed_templates()
     return environments

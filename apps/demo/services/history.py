@@ -95,6 +95,9 @@ class Cast:
         return manager if manager is not None and manager.pk != requester.pk else self.world.people["admin"]
 
 
+REJECTION_REASON = "Not approved this quarter: the budget is spent. Ask again in the next quarter."
+
+
 def demo_requests_exist() -> bool:
     """The marker for idempotence: any request filed by a demo person means the history is there."""
     return ServiceRequest.objects.filter(requester__username__in=list(data.PEOPLE)).exists()
@@ -133,7 +136,8 @@ def _story(rng: random.Random, cast: Cast, status: str, item: CatalogItem, reque
     work = status in WORK or (status == S.CANCELLED and rng.random() < 0.3)
     if item.needs_approval and status != S.AWAITING_APPROVAL:
         if status == S.REJECTED:
-            ops.append(Op("move", cast.approver(item, requester), S.REJECTED))
+            # A rejection always says why (services.lifecycle.rejection_reason_check).
+            ops.append(Op("move", cast.approver(item, requester), S.REJECTED, body=REJECTION_REASON))
         elif work or status == S.APPROVED or rng.random() < 0.5:
             ops.append(Op("move", cast.approver(item, requester), S.APPROVED))
     if work:

@@ -24,6 +24,7 @@ from apps.accounts.http import signed_in_user
 from apps.core.api.etag import IF_MATCH, expected_version, with_etag
 from apps.core.api.exceptions import Conflict
 from apps.core.api.pagination import CursorPagination, OrderedCursorPagination
+from apps.core.links import site_url
 from apps.fulfillment import services
 from apps.fulfillment.api.serializers import (
     CommentCreateSerializer,
@@ -137,7 +138,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         except DjangoValidationError as exc:
             raise exceptions.ValidationError(_field_errors(exc)) from exc
         response = self._answer(sr, status.HTTP_201_CREATED)
-        response["Location"] = request.build_absolute_uri(f"{request.path.rstrip('/')}/{sr.number}/")
+        response["Location"] = site_url(f"{request.path.rstrip('/')}/{sr.number}/")
         return response
 
     @extend_schema(

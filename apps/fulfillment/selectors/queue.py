@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,8 +12,10 @@ from django.db.models import Q, QuerySet
 from apps.accounts.models import Team, User
 from apps.accounts.selectors import team_ids_for
 from apps.catalog.models import CatalogItem
+from apps.core.businesstime import BusinessCalendar
 from apps.core.precompiled import Precompiled
 from apps.fulfillment.models import CannedReply, SavedFilter, ServiceRequest
+from apps.fulfillment.selectors.sla import calendar_from_values
 
 EXPORT_MAX_ROWS = 100_000
 # What the queue's rows and permission checks read; fewer joins than the request lists (planning time counts).
@@ -21,6 +24,7 @@ QUEUE_RELATED = ("item__service", "team", "requester", "assignee")
 QUEUE_ROW_FIELDS = (
     "id", "version", "subject", "status", "priority", "due_at", "updated_at", "team_id", "assignee_id",
     "item__name", "requester__username", "requester__first_name", "requester__last_name", "assignee__username",
+    "assignee__first_name", "assignee__last_name",
 )  # fmt: skip
 
 
@@ -101,6 +105,48 @@ def queue_page(queryset: QuerySet[ServiceRequest], *, number: Any, page_size: in
     fields = [*QUEUE_ROW_FIELDS, *(["is_overdue"] if "is_overdue" in queryset.query.annotations else [])]
     rows = list(queryset.values(*fields)[start : start + page_size + 1])
     return QueuePage(object_list=rows[:page_size], number=page, has_next=len(rows) > page_size)
+
+
+# Beyond this many matches the queue says "more than 1,000" instead of counting a million rows.
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class QueueCount:
+    """How many requests match: exact up to COUNT_CAP; ``capped`` when there are more (not counted further)."""
+
+    value: int
+    capped: bool
+
+
+def queue_count(queryset: QuerySet[ServiceRequest], page: QueuePage) -> QueueCount:
+    """The number of matches, cheap at a million rows: the first page without a next one is its own count (no
+    query); otherwise a count over at most COUNT_CAP + 1 ids (the database stops there)."""
+    if page.number == 1 and not page.has_next:
+        return QueueCount(len(page.object_list), capped=False)
+    found = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return QueueCount(min(found, COUNT_CAP), capped=found > COUNT_CAP)
+
+
+def team_calendars(team_ids: Iterable[int]) -> dict[int, BusinessCalendar]:
+    """The business calendars of ``team_ids`` in one query (teams joined with their holidays): the queue's SLA
+    column counts time left in each request's team's business hours."""
+    ids = sorted(set(team_ids))
+    if not ids:
+        return {}
+    rows = Team.objects.filter(pk__in=ids).values_list(
+        "pk", "timezone", "workday_start", "workday_end", "working_days", "holidays__date"
+    )
+    teams: dict[int, Any] = {}
+    holidays: dict[int, set[Any]] = {}
+    for pk, *team, holiday in rows:
+        teams[pk] = team
+        if holiday is not None:
+            holidays.setdefault(pk, set()).add(holiday)
+    return {
+        pk: calendar_from_values(tz, start, end, days, holidays.get(pk, ()))
+        for pk, (tz, start, end, days) in teams.items()
+    }
 
 
 def _saved_filters_build(key: None, *, user_id: int) -> QuerySet[SavedFilter]:

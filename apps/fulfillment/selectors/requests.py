@@ -154,11 +154,12 @@ def describe_event(event: AuditEvent) -> str:
     texts = {
         "created": "filed the request",
         "status_changed": f"changed the status from {_status_label(d.get('from'))} to {_status_label(d.get('to'))}",
-        "watcher_added": f"added {d.get('username')} as a watcher",
-        "watcher_removed": f"removed {d.get('username')} from the watchers",
+        # Display names recorded with the event (older events have only the username).
+        "watcher_added": f"added {d.get('name') or d.get('username')} as a watcher",
+        "watcher_removed": f"removed {d.get('name') or d.get('username')} from the watchers",
         "attachment_added": f"attached {d.get('filename')}",
         "priority_changed": f"changed the priority from {d.get('from')} to {d.get('to')}",
-        "assigned": f"assigned the request to {d.get('to') or 'nobody'}",
+        "assigned": f"assigned the request to {d.get('to_name') or d.get('to') or 'nobody'}",
         "sla_escalated": "escalated the request: it passed its due time",
     }
     return texts.get(event.verb, event.verb.replace("_", " "))

@@ -23,6 +23,7 @@ from apps.accounts.models import TeamHoliday
 from apps.core.businesstime import BusinessCalendar
 from apps.core.models import AuditEvent
 from apps.core.selectors import audit_events_for
+from apps.core.timetext import duration_text
 from apps.fulfillment.choices import RequestStatus
 from apps.fulfillment.models import ServiceRequest
 
@@ -44,14 +45,21 @@ def calendar_for_team(team: Any) -> BusinessCalendar:
     Values the admin should not let through still give a usable calendar rather than a crash in a
     lifecycle hook: an unknown zone counts as UTC, no valid working day as Monday to Friday.
     """
-    days = frozenset(d for d in (team.working_days or []) if isinstance(d, int) and 0 <= d <= 6)
-    tz = team.timezone if team.timezone in zoneinfo.available_timezones() else "UTC"
+    holidays = TeamHoliday.objects.filter(team=team).values_list("date", flat=True)
+    return calendar_from_values(team.timezone, team.workday_start, team.workday_end, team.working_days, holidays)
+
+
+def calendar_from_values(
+    tz: str, start: dt.time, end: dt.time, working_days: Any, holidays: Iterable[dt.date]
+) -> BusinessCalendar:
+    """A calendar from a team's columns (calendar_for_team's rules for values the admin should not allow)."""
+    days = frozenset(d for d in (working_days or []) if isinstance(d, int) and 0 <= d <= 6)
     return BusinessCalendar(
-        tz=tz,
-        workday_start=team.workday_start,
-        workday_end=team.workday_end,
+        tz=tz if tz in zoneinfo.available_timezones() else "UTC",
+        workday_start=start,
+        workday_end=end,
         working_days=days or DEFAULT_WORKING_DAYS,
-        holidays=frozenset(TeamHoliday.objects.filter(team=team).values_list("date", flat=True)),
+        holidays=frozenset(holidays),
     )
 
 
@@ -141,3 +149,28 @@ def request_sla_status(request: ServiceRequest, now: dt.datetime | None = None) 
         overdue = calendar.business_time_between(clock.due_at, now)
         return SlaStatus(state="breached", due_at=clock.due_at, remaining=dt.timedelta(0), overdue=overdue)
     return SlaStatus(state="running", due_at=clock.due_at, remaining=calendar.business_time_between(now, clock.due_at))
+
+
+@dataclass(frozen=True)
+class ClockText:
+    """What the queue's SLA column says of one request: ``text`` ("2 h 10 min left", "overdue 35 min",
+    "Paused", "Stopped") and ``state`` (on_track, soon, overdue, paused, stopped) for its colour."""
+
+    text: str
+    state: str
+
+
+def clock_text(
+    *, status: str, due_at: dt.datetime | None, overdue: bool, calendar: BusinessCalendar, now: dt.datetime
+) -> ClockText:
+    """Time left or overdue by, in the team's business time (the clock counts only working hours)."""
+    if status in CLOCK_STOPPED:
+        return ClockText("Stopped", "stopped")
+    if due_at is None:
+        return ClockText("Paused", "paused")
+    if overdue or due_at <= now:
+        late = calendar.business_time_between(due_at, now)
+        text = f"overdue {duration_text(late, days=False)}" if late >= dt.timedelta(minutes=1) else "overdue"
+        return ClockText(text, "overdue")
+    left = calendar.business_time_between(now, due_at)
+    return ClockText(f"{duration_text(left, days=False)} left", "soon" if left <= WARN_AHEAD else "on_track")

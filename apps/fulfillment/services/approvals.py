@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.links import site_url
 from apps.core.notifications import Email, notification_queue
 from apps.fulfillment.choices import RequestStatus
 from apps.fulfillment.models import ServiceRequest
@@ -91,8 +92,8 @@ def _queue_reminder(sr: ServiceRequest, *, now: dt.datetime) -> list[int]:
     if not approvers:
         return []
     hours = int((now - sr.created_at).total_seconds() // 3600)
-    url = settings.SITE_URL.rstrip("/") + sr.get_absolute_url()
-    inbox = settings.SITE_URL.rstrip("/") + reverse("approvals:inbox")
+    url = site_url(sr.get_absolute_url())
+    inbox = site_url(reverse("approvals:inbox"))
     body = render_to_string(
         "fulfillment/email/approval_reminder.txt", {"sr": sr, "url": url, "inbox": inbox, "hours": hours}
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from apps.accounts.display import display_name
 from apps.accounts.models import User
 from apps.catalog.formdefs import clean_answers
 from apps.catalog.models import CatalogItem
@@ -21,10 +22,10 @@ from apps.core.models import AuditEvent
 from apps.core.services import audit_record
 from apps.core.uploads import sanitize_filename as sanitize_filename  # re-exported by apps.fulfillment.services
 from apps.core.uploads import upload_type
-from apps.fulfillment.choices import Priority, RequestStatus
+from apps.fulfillment.choices import TRANSITIONS, Priority, RequestStatus
 from apps.fulfillment.exceptions import InvalidAnswers, StaleRequest
 from apps.fulfillment.models import Attachment, Comment, ServiceRequest
-from apps.fulfillment.permissions import can_comment, can_edit_request, can_remove_watcher, can_work
+from apps.fulfillment.permissions import can_comment, can_edit_request, can_remove_watcher, can_transition, can_work
 from apps.fulfillment.services import automation, sla
 from apps.fulfillment.services.notifications import notify_comment, notify_status
 from apps.fulfillment.services.transitions import cas_update, check_version, request_move, status_write
@@ -107,6 +108,15 @@ def request_create(
 # --- Lifecycle ---------------------------------------------------------------------------------------
 
 
+REJECTION_NEEDS_REASON = "Give the reason for the rejection: the requester reads it."
+
+
+def rejection_reason_check(comment: str) -> None:
+    """A rejection says why (the requester sees it in the timeline and the email); ValidationError otherwise."""
+    if not comment.strip():
+        raise ValidationError({"comment": REJECTION_NEEDS_REASON})
+
+
 @transaction.atomic
 def request_transition(
     *, request: ServiceRequest, to: str, actor: User | None, expected_version: int | None = None, comment: str = ""
@@ -114,9 +124,17 @@ def request_transition(
     """Move ``request`` to ``to`` if the lifecycle allows it and ``actor`` may; ``actor`` None is the system.
 
     Raises StaleRequest when ``expected_version`` (or the row) moved on, InvalidTransition for a move
-    choices.TRANSITIONS does not have, PermissionDenied when ``actor`` may not make it. An approved request
+    choices.TRANSITIONS does not have, PermissionDenied when ``actor`` may not make it, ValidationError
+    (``comment``) for a rejection without a reason. An approved request
     whose item is automated goes on to automation at once.
     """
+    # Asked only of a move that is otherwise allowed: a refused move says why it is refused, not "give a reason".
+    if (
+        to == S.REJECTED
+        and to in TRANSITIONS.get(request.status, ())
+        and (actor is None or can_transition(actor, request, to))
+    ):
+        rejection_reason_check(comment)
     sr = request_move(request=request, to=to, actor=actor, expected_version=expected_version, comment=comment)
     if to == S.APPROVED:
         automation.request_automation_queue(request=sr)
@@ -183,7 +201,11 @@ def request_assign(
         return request
     cas_update(request, assignee=assignee)
     audit_record(
-        target=request, verb="assigned", actor=actor, **{"from": old, "to": getattr(assignee, "username", None)}
+        target=request,
+        verb="assigned",
+        actor=actor,
+        # to_name: the timeline shows the display name (selectors.requests.describe_event), "to" stays the key.
+        **{"from": old, "to": getattr(assignee, "username", None), "to_name": display_name(assignee)},
     )
     return request
 
@@ -263,7 +285,9 @@ def watcher_add(*, request: ServiceRequest, watcher: User, actor: User) -> None:
     if request.watchers.filter(pk=watcher.pk).exists():
         return
     request.watchers.add(watcher)
-    audit_record(target=request, verb="watcher_added", actor=actor, username=watcher.username)
+    audit_record(
+        target=request, verb="watcher_added", actor=actor, username=watcher.username, name=display_name(watcher)
+    )
 
 
 @transaction.atomic
@@ -273,7 +297,45 @@ def watcher_remove(*, request: ServiceRequest, watcher: User, actor: User) -> No
         raise PermissionDenied("You may only remove yourself from the watchers.")
     if request.watchers.filter(pk=watcher.pk).exists():
         request.watchers.remove(watcher)
-        audit_record(target=request, verb="watcher_removed", actor=actor, username=watcher.username)
+        audit_record(
+            target=request, verb="watcher_removed", actor=actor, username=watcher.username, name=display_name(watcher)
+        )
+
+
+FILING_MAX_FILES = 5
+
+
+@transaction.atomic
+def request_file(
+    *,
+    item: CatalogItem,
+    requester: User,
+    answers: Mapping[str, Any],
+    requested_for: User | None = None,
+    priority: str = Priority.NORMAL,
+    description: str = "",
+    uploads: Sequence[UploadedFile[bytes]] = (),
+) -> ServiceRequest:
+    """File a request as the filing page does: request_create, then a free-text description (the request's
+    first comment) and attachments, all or nothing. Every file is checked before anything is written;
+    ValidationError keyed ``attachments`` or ``description``, or request_create's errors."""
+    if len(uploads) > FILING_MAX_FILES:
+        raise ValidationError(
+            {"attachments": f"Attach at most {FILING_MAX_FILES} files here; add more on the request."}
+        )
+    for upload in uploads:
+        try:
+            upload_type(upload, sanitize_filename(upload.name or "attachment"))
+        except ValidationError as exc:
+            raise ValidationError({"attachments": [f"{upload.name}: {m}" for m in exc.messages]}) from exc
+    if len(description) > COMMENT_MAX_CHARS:
+        raise ValidationError({"description": f"At most {COMMENT_MAX_CHARS:,} characters."})
+    sr = request_create(item=item, requester=requester, answers=answers, requested_for=requested_for, priority=priority)
+    if description.strip():
+        comment_add(request=sr, author=requester, body=description)
+    for upload in uploads:
+        attachment_add(request=sr, upload=upload, actor=requester)
+    return sr
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from apps.accounts.models import User
+from apps.core.links import site_url
 from apps.core.models import AuditEvent
 from apps.core.notifications import Email, notification_queue
 from apps.fulfillment.choices import RequestStatus
@@ -37,7 +38,7 @@ def _queue(
     recipients = _recipients(sr, exclude_id=exclude_id)
     if not recipients:
         return []
-    url = settings.SITE_URL.rstrip("/") + sr.get_absolute_url()
+    url = site_url(sr.get_absolute_url())
     body = render_to_string(template, {**context, "sr": sr, "url": url})
     # One message per person: recipients never see each other's addresses.
     return notification_queue(

@@ -17,7 +17,7 @@ from apps.fulfillment.exceptions import InvalidTransition, StaleRequest
 from apps.fulfillment.models import SavedFilter, ServiceRequest, format_number
 from apps.fulfillment.permissions import can_transition, can_work
 from apps.fulfillment.selectors.queue import queue_queryset_for
-from apps.fulfillment.services.lifecycle import request_assign, request_transition
+from apps.fulfillment.services.lifecycle import rejection_reason_check, request_assign, request_transition
 
 BULK_MAX = 200
 # Query parameters a saved filter never keeps: the page and htmx's own.
@@ -93,6 +93,8 @@ def request_bulk_transition(
     not the actor's to make."""
     if to not in RequestStatus.values:
         raise ValidationError({"to": f"{to!r} is not a request status."})
+    if to == RequestStatus.REJECTED:
+        rejection_reason_check(comment)  # before anything is read: the whole batch needs the one reason
     requests, refusals = _load(actor, versions)
     for sr in requests:
         if to not in TRANSITIONS.get(sr.status, frozenset()):

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from apps.core.links import site_url
 from apps.core.notifications import Email, notification_queue
 from apps.core.services import audit_record
 from apps.fulfillment.choices import RequestStatus
@@ -102,7 +102,7 @@ def _claim_and_queue(candidates: QuerySet[ServiceRequest], *, field: str, now: d
 def _sla_emails(sr: ServiceRequest, *, kind: str, now: dt.datetime) -> list[Email]:
     """One message per person (the assignee and the team's manager): nobody sees another's address."""
     people = {p.pk: p for p in (sr.assignee, sr.team.manager) if p is not None and p.is_active and p.email}
-    url = settings.SITE_URL.rstrip("/") + sr.get_absolute_url()
+    url = site_url(sr.get_absolute_url())
     subject = f"[{sr.number}] {'Overdue' if kind == 'escalated' else 'Due within the hour'}: {sr.subject}"
     emails = []
     for person in people.values():

@@ -18,23 +18,26 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from apps.accounts.display import name_of, person_html
 from apps.accounts.http import AuthedRequest
 from apps.accounts.models import User
+from apps.core.businesstime import BusinessCalendar
 from apps.core.http import is_fragment
 from apps.core.renderers import JINJA_WIDGETS
+from apps.core.timetext import DATETIME_FORMAT
 from apps.fulfillment import permissions
-from apps.fulfillment.choices import Priority, RequestStatus
+from apps.fulfillment.choices import OPEN_STATUSES, Priority, RequestStatus
 from apps.fulfillment.exceptions import StaleRequest
 from apps.fulfillment.filters import READY_VIEWS, RequestFilterSet, overdue_q
 from apps.fulfillment.forms import BulkActionForm, SavedFilterForm
 from apps.fulfillment.models import SavedFilter, ServiceRequest, format_number
 from apps.fulfillment.selectors import queue as selectors
+from apps.fulfillment.selectors.sla import ClockText, clock_text
 from apps.fulfillment.services import queue as services
 from apps.fulfillment.services import request_assign
 
@@ -53,6 +56,8 @@ COLUMNS = [
 ]
 # Filters the page keeps out of its form: ordering is the column headers' job; ids are for links and the API.
 HIDDEN_FILTERS = frozenset({"ordering", "team_id", "assignee_id"})
+# The compact bar's fields, in order; the rest go behind "More filters" (jinja2/fulfillment/queue_filters.html).
+PRIMARY_FILTERS = ("q", "status", "priority", "assignee", "team")
 CSV_HEADER = ["number", "subject", "item", "service", "team", "requester", "assignee", "priority", "status",
               "created_at", "updated_at", "due_at", "overdue"]  # fmt: skip
 
@@ -103,6 +108,7 @@ BADGES = {
 STATUS_LABELS = dict(RequestStatus.choices)
 PRIORITY_LABELS = dict(Priority.choices)
 ROWS_TEMPLATE = "fulfillment/queue_rows.html"
+DEFAULT_CALENDAR = BusinessCalendar()  # a team gone since the page's rows were read
 FILTERS_TEMPLATE = "fulfillment/queue_filters.html"
 
 
@@ -116,13 +122,13 @@ def _url_prefix(name: str, *tail: str) -> str:
 
 
 class _LocalTimes:
-    """An aware datetime as (ISO 8601, text) in the current time zone, the text as the ``date`` filter writes it
-    with the locale's short date and time. The zone is read once per page, not per value, and a text is reused
+    """An aware datetime as (ISO 8601, text) in the current time zone, the text in apps.core.timetext's format
+    (as the ``when`` filter writes it). The zone is read once per page, not per value, and a text is reused
     for a later value in the same minute when the format shows nothing finer."""
 
     def __init__(self) -> None:
         self.zone = timezone.get_current_timezone()
-        self.format = get_format("SHORT_DATETIME_FORMAT")
+        self.format = DATETIME_FORMAT  # the one format of every page (apps.core.timetext)
         self.by_minute = not set(self.format) & set("suvcrU\\")  # seconds, micro/milliseconds, epoch, escapes
         self.texts: dict[Any, str] = {}
 
@@ -135,9 +141,26 @@ class _LocalTimes:
         return local.isoformat(), text
 
 
+def _sla(rows: list[dict[str, Any]]) -> Any:
+    """A row's SLA clock text in its team's business time (one query for the page's team calendars)."""
+    calendars = selectors.team_calendars(row["team_id"] for row in rows if row["due_at"] is not None)
+    now = timezone.now()
+
+    def clock(row: dict[str, Any]) -> ClockText:
+        calendar = calendars.get(row["team_id"]) or DEFAULT_CALENDAR
+        overdue = bool(row.get("is_overdue"))
+        return clock_text(status=row["status"], due_at=row["due_at"], overdue=overdue, calendar=calendar, now=now)
+
+    return clock
+
+
 def rows_html(rows: list[dict[str, Any]], user: User, work_team_ids: frozenset[int], everywhere: bool) -> SafeString:
     """The queue's <tr> elements for selectors.queue.QUEUE_ROW_FIELDS rows."""
     context = {
+        "person": person_html,
+        "person_name": name_of,
+        "sla": _sla(rows),
+        "open_statuses": OPEN_STATUSES,
         "rows": rows,
         "number_of": format_number,
         "detail_prefix": _url_prefix("fulfillment:request-detail"),
@@ -171,8 +194,15 @@ def filters_html(form: Any) -> SafeString:
     key = f"fulfillment:queue-filters:{hashlib.sha256(inputs.encode()).hexdigest()}"
     html = cache.get(key)
     if html is None:
-        fields = [form[name] for name in form.fields if name not in HIDDEN_FILTERS]
-        html = get_template(FILTERS_TEMPLATE, using="jinja2").render({"fields": fields})
+        names = [name for name in form.fields if name not in HIDDEN_FILTERS]
+        more = [name for name in names if name not in PRIMARY_FILTERS]
+        data = form.data if form.is_bound else {}
+        context = {
+            "primary": [form[name] for name in PRIMARY_FILTERS if name in form.fields],
+            "more": [form[name] for name in more],
+            "more_set": sum(1 for name in more if any(key.startswith(name) and data.get(key) for key in data)),
+        }
+        html = get_template(FILTERS_TEMPLATE, using="jinja2").render(context)
         cache.set(key, html, FILTERS_CACHE_SECONDS)
     return mark_safe(html)  # noqa: S308 - an autoescaped Jinja2 template's output
 
@@ -192,6 +222,7 @@ def _queue_context(request: AuthedRequest, params: QueryDict, **extra: Any) -> d
         "filterset": filterset,
         "page": page,
         "rows_html": rows_html(page.object_list, user, work_team_ids, user.is_superuser),
+        "count": selectors.queue_count(queryset, page),
         "previous_href": _with(params, page=page.previous_page_number) if page.has_previous else "",
         "next_href": _with(params, page=page.next_page_number) if page.has_next else "",
         "params": params,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +14,7 @@ from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -23,6 +24,7 @@ from apps.catalog.permissions import get_item_for_user
 from apps.core.http import is_fragment
 from apps.core.renderers import JINJA_WIDGETS
 from apps.fulfillment import permissions, selectors, services
+from apps.fulfillment.choices import RequestStatus, action_label
 from apps.fulfillment.exceptions import InvalidAnswers, InvalidTransition, StaleRequest
 from apps.fulfillment.filters import RequestFilterSet
 from apps.fulfillment.forms import (
@@ -78,15 +80,17 @@ def request_create(request: AuthedRequest, item_slug: str) -> HttpResponse:
     if request.method == "GET":
         context = {"item": item, "form": form_class(), "meta": RequestMetaForm(prefix="sr")}
         return render(request, "fulfillment/request_create.html", context)
-    form, meta = form_class(data=request.POST), RequestMetaForm(request.POST, prefix="sr")
+    form, meta = form_class(data=request.POST), RequestMetaForm(request.POST, request.FILES, prefix="sr")
     if form.is_valid() and meta.is_valid():
         try:
-            sr = services.request_create(
+            sr = services.request_file(
                 item=item,
                 requester=request.user,
                 answers=request.POST,
                 requested_for=meta.cleaned_data["requested_for"],
                 priority=meta.cleaned_data["priority"],
+                description=meta.cleaned_data["description"],
+                uploads=meta.cleaned_data["attachments"],
             )
         except InvalidAnswers as exc:
             _add_service_errors(form, exc)
@@ -109,12 +113,14 @@ def _detail_context(
         sr = selectors.request_detail_get(sr)
     watchers = request_people_load(sr)
     agent = permissions.is_agent_of(user, sr)
+    timeline = selectors.request_timeline(sr, include_internal=agent)
     context = {
         "sr": sr,
         "watchers": watchers,
         "answers": display_answers(sr.form_version.definition, sr.answers),
-        "timeline": selectors.request_timeline(sr, include_internal=agent),
-        "transitions": [(s, permissions.S(s).label) for s in permissions.allowed_transitions(user, sr)],
+        "timeline": timeline,
+        "transitions": [(s, action_label(sr.status, s)) for s in permissions.allowed_transitions(user, sr)],
+        "waiting_on_you": sr.status == RequestStatus.ON_HOLD and permissions.is_requester(user, sr),
         "is_agent": agent,
         "canned_replies": canned_replies_for(sr) if agent else [],
         "can_edit": permissions.can_edit_request(user, sr),
@@ -127,9 +133,48 @@ def _detail_context(
         if agent
         else None,
     }
+    waiting = sr.status == RequestStatus.ON_HOLD and permissions.is_requester(user, sr)
+    context["question"] = _last_question(timeline, user) if waiting else None
+    context["crumb"] = _breadcrumb(request, sr, agent=agent)
     for name, value in extra.items():
         context[name] = tie_errors(value) if isinstance(value, BaseForm) else value
     return context
+
+
+def _last_question(timeline: list[Any], viewer: Any) -> Any:
+    """The newest public comment or status note by someone else: what the requester is asked to answer."""
+    for entry in reversed(timeline):
+        said = (entry.comment and not entry.comment.is_internal) or entry.note
+        if said and (entry.actor is None or entry.actor.pk != viewer.pk):
+            return entry
+    return None
+
+
+# Lists a request page is reached from: (name, label) by URL name; the breadcrumb's first link.
+CRUMB_SOURCES = {
+    "fulfillment:queue": "Queue",
+    "approvals:inbox": "Approvals",
+    "fulfillment:request-mine": "My requests",
+}
+
+
+def _breadcrumb(request: AuthedRequest, sr: ServiceRequest, *, agent: bool) -> tuple[str, str]:
+    """(label, href) of the list the user came from: the queue, approvals or their requests, filters kept
+    (from the Referer, when it is one of those pages of this site); else the list the viewer's role works from."""
+    referer = urlsplit(str(request.META.get("HTTP_REFERER") or ""))
+    if referer.netloc == request.get_host():
+        try:
+            match = resolve(referer.path)
+        except Resolver404:
+            match = None
+        if match is not None and match.view_name in CRUMB_SOURCES:
+            href = referer.path + (f"?{referer.query}" if referer.query else "")
+            return CRUMB_SOURCES[match.view_name], href
+    if agent:
+        return "Queue", reverse("fulfillment:queue")
+    if sr.status == RequestStatus.AWAITING_APPROVAL and not permissions.is_requester(request.user, sr):
+        return "Approvals", reverse("approvals:inbox")
+    return "My requests", reverse("fulfillment:request-mine")
 
 
 def _respond(
@@ -181,6 +226,10 @@ def request_transition(request: AuthedRequest, number: str) -> HttpResponse:
         return _respond(request, sr, ["status"], transition_error=exc.message)
     except PermissionDenied as exc:
         return _respond(request, sr, ["status"], status=403, transition_error=str(exc))
+    except ValidationError as exc:
+        # Re-opens the confirmation box of that move with the message (templates: open_confirm).
+        message = " ".join(exc.messages)
+        return _respond(request, sr, ["status"], transition_error=message, open_confirm=form.cleaned_data["to"])
     if not is_fragment(request):
         messages.success(request, f"{sr.number} is now {sr.get_status_display()}.")
         return redirect(sr)
@@ -218,6 +267,7 @@ def request_work(request: AuthedRequest, number: str) -> HttpResponse:
 def comment_create(request: AuthedRequest, number: str) -> HttpResponse:
     sr = permissions.get_request_for_user(request.user, number)
     form = CommentForm(request.POST)
+    waited_on_viewer = sr.status == RequestStatus.ON_HOLD and permissions.is_requester(request.user, sr)
     if form.is_valid():
         try:
             services.comment_add(
@@ -231,8 +281,12 @@ def comment_create(request: AuthedRequest, number: str) -> HttpResponse:
         except PermissionDenied as exc:
             form.add_error("is_internal", str(exc))
         else:
+            target = reverse("fulfillment:request-detail", args=[sr.number]) + "#request-timeline"
             if not is_fragment(request):
-                return redirect(reverse("fulfillment:request-detail", args=[sr.number]) + "#request-timeline")
+                return redirect(target)
+            if waited_on_viewer:
+                # The answer resumed the request: the "We need your answer" banner goes, so the whole page.
+                return HttpResponse(headers={"HX-Refresh": "true"})
             return _respond(request, sr, ["comments", "timeline", "status"])
     return _respond(request, sr, ["comments"], comment_form=form)
 

@@ -80,7 +80,8 @@ class Command(BaseCommand):
 
     def _banner(self, addrport: str) -> None:
         host, _, port = addrport.rpartition(":")
-        url = f"http://{host or '127.0.0.1'}:{port or addrport}/"
+        # SITE_URL when set (make run sets it from ADDRPORT, so emails and this banner name the same address).
+        url = os.environ.get("SITE_URL") or f"http://{host or '127.0.0.1'}:{port or addrport}/"
         password = settings.STEWARD_DEMO_PASSWORD
         logins = "\n".join(f"  {username:<10} / {password}" for username in DEMO_LOGINS)
         self.stdout.write(

@@ -1,0 +1,1 @@
+"""The catalog's pages: the public catalog (``public``) and the catalog builder for catalog managers (``manage``)."""

@@ -1,0 +1,28 @@
+"""Who reaches the calendar's objects: feeds by their secret (none is anonymous), windows by managers."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from apps.accounts.models import User
+from apps.accounts.tokens import digest_key
+from apps.changes.permissions import is_change_manager
+from apps.schedule.models import FeedToken
+
+MAX_KEY_LENGTH = 100
+
+
+def get_feed_token(key: str) -> FeedToken:
+    """The live token behind ``key`` of an active user; anything else is 404 (a feed URL reveals nothing)."""
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise Http404("No such feed.")
+    token = FeedToken.objects.select_related("user").filter(digest=digest_key(key), revoked_at__isnull=True).first()
+    if token is None or not token.user.is_active:
+        raise Http404("No such feed.")
+    return token
+
+
+def check_window_manager(user: User) -> None:
+    if not is_change_manager(user):
+        raise PermissionDenied("Only managers and administrators manage windows.")

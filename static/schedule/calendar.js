@@ -1,0 +1,124 @@
+// The change calendar (templates/schedule/calendar.html): FullCalendar 7 from npm, no inline script (CSP).
+// Events come from one JSON endpoint bounded by the visible range and filtered by the change list's filters,
+// which live in the URL. Times are drawn in the viewer's profile zone (FullCalendar's named-zone support).
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var headers = document.body.getAttribute("hx-headers");
+    try { return JSON.parse(headers)["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  function say(status, text, kind) {
+    status.textContent = text;
+    status.className = "alert alert-" + kind;
+  }
+
+  function filterQuery(form) {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) { if (value !== "") { params.append(key, value); } });
+    return params;
+  }
+
+  function init() {
+    var el = document.getElementById("calendar");
+    if (!el || !window.FullCalendar) { return; }
+    var form = document.getElementById("calendar-filters");
+    var status = document.getElementById("calendar-status");
+    var panel = document.getElementById("calendar-panel");
+
+    function openPanel(url) {
+      if (window.htmx) {
+        window.htmx.ajax("GET", url, { target: panel, swap: "innerHTML" });
+      } else {
+        window.location.href = url;
+      }
+    }
+
+    function load(info, success, failure) {
+      var params = filterQuery(form);
+      params.set("start", info.start.toISOString());
+      params.set("end", info.end.toISOString());
+      // Month views draw only all-day background events: windows come as whole-day bands there.
+      params.set("bands", !calendar || calendar.view.type.indexOf("dayGrid") === 0 ? "days" : "times");
+      fetch(el.dataset.eventsUrl + "?" + params.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) { throw new Error("The calendar could not load its events (" + response.status + ")."); }
+          return response.json();
+        })
+        .then(success)
+        .catch(function (error) { say(status, error.message, "danger"); failure(error); });
+    }
+
+    function move(info) {
+      var event = info.event;
+      var body = { start: event.start.toISOString(), end: (event.end || event.start).toISOString(), version: event.extendedProps.version };
+      fetch(event.extendedProps.move, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+        body: JSON.stringify(body),
+      })
+        .then(function (response) { return response.json().then(function (data) { return { ok: response.ok, data: data }; }); })
+        .then(function (result) {
+          if (!result.ok) {
+            info.revert();
+            say(status, "Not moved: " + (result.data.message || "refused."), "danger");
+            return;
+          }
+          var text = result.data.message + (result.data.warnings.length ? " " + result.data.warnings.join(" ") : "");
+          say(status, text, result.data.warnings.length ? "warning" : "success");
+          calendar.refetchEvents();
+          openPanel(event.extendedProps.panel);
+        })
+        .catch(function () { info.revert(); say(status, "Not moved: the server could not be reached.", "danger"); });
+    }
+
+    var calendar = new window.FullCalendar.Calendar(el, {
+      initialView: "dayGridMonth",
+      initialDate: new URLSearchParams(window.location.search).get("date") || undefined,
+      timeZone: el.dataset.timeZone || "local",
+      headerToolbar: { start: "prev,next today", center: "title", end: "dayGridMonth,timeGridWeek,timeGridDay,listMonth" },
+      dayMaxEvents: 4,
+      eventDisplay: "block",
+      nowIndicator: true,
+      editable: true,
+      eventSources: [{ events: load }],
+      eventClick: function (info) {
+        if (info.event.display === "background") { return; }
+        info.jsEvent.preventDefault();
+        openPanel(info.event.extendedProps.panel);
+      },
+      backgroundEventDidMount: function (info) {
+        info.el.title = info.event.title + " — " + info.event.extendedProps.local;  // the window's own zone
+        info.el.classList.add("win-" + info.event.extendedProps.kind);
+      },
+      eventDidMount: function (info) {
+        var props = info.event.extendedProps;
+        if (props.kind) {
+          info.el.title = info.event.title + " — " + props.local;  // the window's own zone, on hover
+        } else {
+          info.el.title = info.event.title + " (" + props.statusLabel + ", " + props.environment + ")";
+          info.el.setAttribute("data-change", props.number);
+        }
+      },
+      eventDrop: move,
+      eventResize: move,
+    });
+    calendar.render();
+    el.calendar = calendar;  // for tests and the console
+
+    form.addEventListener("change", function () {
+      var params = filterQuery(form);
+      window.history.replaceState(null, "", window.location.pathname + (params.toString() ? "?" + params.toString() : ""));
+      calendar.refetchEvents();
+    });
+    document.body.addEventListener("calendar-changed", function () { calendar.refetchEvents(); });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
