@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
 import os
 import random
 import shutil
@@ -35,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ceiling import DEFAULT_DIR as DEFAULT_CEILING_DIR  # noqa: E402
 from ceiling import Ceiling, CeilingError  # noqa: E402
 from gate_bench import Run, create_database, django_setup, fail, manage, measured, server_env  # noqa: E402
-from queue_bench import http_request, start_server, stop_server  # noqa: E402
+from queue_bench import start_server, stop_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/steward_calendar_bench"
@@ -147,6 +148,16 @@ def report(runs: list[Run]) -> str:
     return "\n".join(lines)
 
 
+def feed_etag(port: int, path: str) -> tuple[int, str]:
+    """The feed's status and ETag (queue_bench.http_request keeps only the cookie and location headers)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers={"X-Forwarded-Proto": "https"})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.status, response.getheader("ETag", "")
+
+
 def main() -> None:
     args = parse_args()
     var_dir = tempfile.mkdtemp(prefix="steward-calendar-bench-")
@@ -174,8 +185,7 @@ def main() -> None:
     feed = f"/feeds/{key}/services/{facts['feed_service']}.ics"
     server = start_server(args, env)
     try:
-        status, headers, _ = http_request(args.port, "GET", feed)
-        etag = headers.get("etag") or headers.get("ETag") or ""
+        status, etag = feed_etag(args.port, feed)
         if status != 200 or not etag:
             fail(f"the feed answered {status} without an ETag")
         print(f"Data: {facts['month_changes']:,} changes in {start:%B %Y}; feed of {facts['feed_service']}")
