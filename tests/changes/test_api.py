@@ -51,8 +51,10 @@ def test_the_gate_says_wait_with_retry_after_then_go_after_a_peer_approves(pipel
     gate = client.get(f"/api/v1/changes/{number}/gate/")
     assert gate.json()["decision"] == "wait" and gate["Retry-After"] == "10"
     assert gate.json()["tier"] == "medium" and gate.json()["rules_fired"][0]["name"] == "production"
-    scored_by = Change.objects.get(pk=parse_number(number)).policy_version
-    assert scored_by is not None and gate.json()["policy_version"] == scored_by
+    scored = Change.objects.get(pk=parse_number(number))
+    assert scored.policy_version is not None and gate.json()["policy_version"] == scored.policy_version
+    saw = gate.json()["rules_fired"][0]["saw"]  # what the rule read, as the change's snapshot has it
+    assert saw and all(scored.attributes[name] == value for name, value in saw.items())
 
     refused = token_client(teammate).post(
         f"/api/v1/changes/{number}/decide/", {"decision": "approve"}, content_type="application/json"

@@ -101,6 +101,8 @@ def test_assess_records_the_rules_fired_with_contributions_and_the_snapshot():
     assert result.score == 45 and result.tier == Tier.MEDIUM and result.policy_version == 3
     assert [(r["name"], r["contribution"]) for r in result.rules_fired] == [("production", 25), ("big diff", 20)]
     assert result.attributes["diff_lines"] == 800 and result.attributes["open_incidents"] == 0
+    # Each rule says what it saw: the attributes its expression reads, with their values.
+    assert [r["saw"] for r in result.rules_fired] == [{"is_production": True}, {"diff_lines": 800}]
     assert [(c["name"], c["passed"]) for c in result.checks] == [("tests green", False), ("rollback", True)]
 
 

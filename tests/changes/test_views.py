@@ -17,6 +17,7 @@ def test_change_page_for_owner_teammate_outsider(make_change, client_for, owner,
     assert page.status_code == 200
     html = page.content.decode()
     assert "Why this tier?" in html and "production" in html and 'data-gate="wait"' in html
+    assert "It saw" in html and "<code>is_production</code> = True" in html  # the value behind the rule
     assert "Waiting for a member of Product" in html
     assert client_for(teammate).get(url).status_code == 200  # an owner-team member
     assert client_for(outsider).get(url).status_code == 404

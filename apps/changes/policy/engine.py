@@ -13,7 +13,7 @@ from typing import Any
 
 from apps.changes.choices import TIER_RANK, ChangeType, Tier
 from apps.changes.policy.attributes import snapshot
-from apps.changes.policy.rules import evaluate
+from apps.changes.policy.rules import evaluate, rule_attributes
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ def _score_rules(policy: PolicySpec, context: dict[str, Any]) -> tuple[int, list
             continue
         score += contribution
         entry = {"name": rule.name, "expression": rule.expression, "weight": rule.weight, "contribution": contribution}
+        entry["saw"] = {name: context[name] for name in rule_attributes(rule.expression)}  # why it fired
         fired.append({**entry, "error": error} if error else entry)
     return score, fired
 

@@ -18,7 +18,7 @@ import cel
 from apps.changes.choices import ChangeType, Tier
 from apps.changes.policy.attributes import ATTRIBUTES, BOOL, DOUBLE, INT, STRING, STRING_LIST, Attribute, coerce
 from apps.changes.policy.engine import PolicySpec, max_tier, tier_for_score
-from apps.changes.policy.rules import root_names
+from apps.changes.policy.rules import rule_attributes
 
 MEMO_LIMIT = 50_000  # results remembered per rule; beyond it a rule is evaluated every time
 
@@ -66,7 +66,7 @@ class _Compiled:
 
 
 def _compile(name: str, expression: str, weight: int) -> _Compiled:
-    names = tuple(dict.fromkeys(n for kind, n in root_names(expression) if kind == "variable" and n in ATTRIBUTES))
+    names = rule_attributes(expression)
     try:
         program, error = cel.compile(expression), ""
     except Exception as exc:  # noqa: BLE001  # an uncompilable stored rule fails like engine.run_rule reports

@@ -95,6 +95,13 @@ def root_names(expression: str) -> Iterator[tuple[str, str]]:
 
 
 @lru_cache(maxsize=2048)
+def rule_attributes(expression: str) -> tuple[str, ...]:
+    """The documented attributes ``expression`` reads, in order of first use (macro-bound variables left out)."""
+    names = (name for kind, name in root_names(expression) if kind == "variable" and name in ATTRIBUTES)
+    return tuple(dict.fromkeys(names))
+
+
+@lru_cache(maxsize=2048)
 def compiled(expression: str) -> cel.Program:
     """The compiled program, once per process and expression; ValueError with the engine's message."""
     return cel.compile(expression)
