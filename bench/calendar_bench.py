@@ -8,7 +8,8 @@ A script, not a test. It
    (the recurring weekend freeze and the Wednesday maintenance window) and bulk-creates generated changes in the
    month ahead until that month holds ``--changes`` of them, 2,000 of them on one service (the feed's);
 2. signs ``manager`` in (a session row) and makes their feed token;
-3. serves the portal with gunicorn as bench/gate_bench.py does;
+3. serves the portal with gunicorn as bench/gate_bench.py does, and checks that the events answer holds every
+   change of the month (the endpoint sends them compact: one array per change, apps.schedule.presenters);
 4. runs wrk against the ceiling's ``/tiny/``, then ``GET /changes/calendar/events/?start=..&end=..`` (the month),
    the service feed (2,000 events; cached by its ETag after the first answer) and the same feed with
    ``If-None-Match`` (304), then ``/tiny/`` again;
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import http.client
+import json
 import os
 import random
 import shutil
@@ -36,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ceiling import DEFAULT_DIR as DEFAULT_CEILING_DIR  # noqa: E402
 from ceiling import Ceiling, CeilingError  # noqa: E402
 from gate_bench import Run, create_database, django_setup, fail, manage, measured, server_env  # noqa: E402
-from queue_bench import start_server, stop_server  # noqa: E402
+from queue_bench import http_get, start_server, stop_server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/steward_calendar_bench"
@@ -110,7 +112,8 @@ def seed(target: int, start: dt.datetime, end: dt.datetime, rng: random.Random) 
         ]
         Change.services.through.objects.bulk_create(links)
         have += len(created)
-    return {"feed_service": feed_service.slug, "month_changes": have}
+    in_range = Change.objects.filter(planned_start__lt=end, planned_end__gt=start).count()
+    return {"feed_service": feed_service.slug, "month_changes": have, "in_range": in_range}
 
 
 def session_cookie(username: str) -> str:
@@ -158,6 +161,17 @@ def feed_etag(port: int, path: str) -> tuple[int, str]:
     return response.status, response.getheader("ETag", "")
 
 
+def check_events(port: int, path: str, cookie: str, expected: int) -> None:
+    """The measured answer holds every change of the month (``manager`` sees them all), each one once."""
+    status, _, text = http_get(port, path, cookie)
+    if status != 200:
+        fail(f"the events endpoint answered {status}")
+    ids = [row[0] for row in json.loads(text)["changes"]]
+    if len(ids) != expected or len(set(ids)) != expected:
+        fail(f"the events endpoint gave {len(ids)} changes ({len(set(ids))} distinct), not the {expected} in range")
+    print(f"Events: {len(ids):,} changes in one answer of {len(text) / 1e6:.1f} MB")
+
+
 def main() -> None:
     args = parse_args()
     var_dir = tempfile.mkdtemp(prefix="steward-calendar-bench-")
@@ -188,6 +202,7 @@ def main() -> None:
         status, etag = feed_etag(args.port, feed)
         if status != 200 or not etag:
             fail(f"the feed answered {status} without an ETag")
+        check_events(args.port, f"/changes/calendar/events/?{query}", cookie, facts["in_range"])
         print(f"Data: {facts['month_changes']:,} changes in {start:%B %Y}; feed of {facts['feed_service']}")
         with Ceiling(args.ceiling_dir, port=args.ceiling_port, workers=args.workers) as ceiling:
             runs = [measured(args, "ceiling /tiny/", ceiling.url("/tiny/"), {})]

@@ -355,6 +355,9 @@ class Change(models.Model):
         indexes = [
             models.Index(fields=["environment", "status", "planned_start"], name="changes_env_status_start_idx"),
             models.Index(fields=["requester", "-created_at"], name="changes_requester_idx"),
+            # The calendar's range reads (planned_end > start of the view: few rows) and the feeds' ETag (MAX).
+            models.Index(fields=["planned_end", "planned_start"], name="changes_end_start_idx"),
+            models.Index(fields=["updated_at"], name="changes_updated_idx"),
         ]
 
     def __str__(self) -> str:

@@ -179,7 +179,10 @@ def _window_form(request: AuthedRequest, window: Window | None) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def window_create(request: AuthedRequest) -> HttpResponse:
-    return _window_form(request, None)
+    """Windows are created with the calendar's builder (apps.schedule); this older URL leads there."""
+    if not is_change_manager(request.user):
+        raise PermissionDenied("Only managers and administrators manage windows.")
+    return redirect("schedule:window-create")
 
 
 @login_required

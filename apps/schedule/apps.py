@@ -8,3 +8,6 @@ class ScheduleConfig(AppConfig):
     name = "apps.schedule"
     label = "schedule"
     verbose_name = "Change calendar"
+
+    def ready(self) -> None:
+        from apps.schedule import signals  # noqa: F401  # registers the receivers

@@ -1,19 +1,24 @@
 """What each iCalendar feed carries, its ETag, and the rendered feed cached under that ETag.
 
-A feed is polled every few minutes by every subscribed client. The ETag is computed from a few aggregates (count,
-latest update and sum of versions of the feed's changes, the same of all windows, today's date so that the 30-day
-horizon moves): an unchanged feed answers 304 after those queries, and a changed one is rendered once per ETag.
+A feed is polled every few minutes by every subscribed client, and most polls find it unchanged: the ETag is
+computed without reading the feed's changes. It hashes the feed's scope (its key and what decides its members: the
+services, teams and pending approvals behind it), a stamp of every change and window (changes_stamp: one query of
+index lookups), a mark that signals renew when a change is deleted or its services are edited directly, and today's
+date, so that the 30-day horizon moves. Every write of a change moves the stamp, so an edit anywhere changes every
+feed's ETag (and once more when it leaves changes_stamp's recent span): the feed is rendered again once, then
+served from the cache under that ETag.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -22,8 +27,8 @@ from apps.changes.approvals import pending_for
 from apps.changes.choices import WindowKind
 from apps.changes.models import Change, parse_number
 from apps.changes.permissions import is_staff_role, team_ids
-from apps.schedule import ical
-from apps.schedule.selectors import CALLED_OFF, feed_window_stamp, services_used_by, windows_for_feed
+from apps.schedule import ical, stamps
+from apps.schedule.selectors import CALLED_OFF, services_used_by, windows_for_feed
 
 KEEP_CANCELLED = dt.timedelta(days=30)  # called-off changes and retired windows stay this long, as CANCELLED
 HORIZON = dt.timedelta(days=366)  # how far ahead a feed reaches
@@ -42,6 +47,7 @@ class FeedScope:
     window_services: list[int] | None  # None: every window
     window_kinds: tuple[str, ...] = ALL_KINDS
     public: bool = False
+    facts: tuple[Any, ...] = field(default=())  # what decides the feed's members besides the changes themselves
 
 
 def mine(user: User) -> FeedScope:
@@ -50,10 +56,10 @@ def mine(user: User) -> FeedScope:
     services = list(Service.objects.filter(owner_team_id__in=teams).values_list("pk", flat=True))
     pending = [parse_number(item.key) for item in pending_for(user, MAX_PENDING)]
     owned = Change.services.through.objects.filter(service_id__in=services).values("change_id")
-    changes = Change.objects.visible_to(user).filter(
-        Q(pk__in=owned) | Q(pk__in=[pk for pk in pending if pk]) | Q(requester_id=user.pk)
-    )
-    return FeedScope(f"user:{user.pk}", f"Steward: changes for {user.username}", changes, services)
+    pending_ids = sorted(pk for pk in pending if pk)
+    changes = Change.objects.visible_to(user).filter(Q(pk__in=owned) | Q(pk__in=pending_ids) | Q(requester_id=user.pk))
+    facts = (sorted(teams), services, pending_ids, is_staff_role(user))
+    return FeedScope(f"user:{user.pk}", f"Steward: changes for {user.username}", changes, services, facts=facts)
 
 
 def for_service(user: User, service: Service) -> FeedScope:
@@ -71,8 +77,9 @@ def maintenance(user: User) -> FeedScope:
     through = Change.services.through.objects.filter(service_id__in=services).values("change_id")
     changes = Change.objects.filter(pk__in=through, visible_to_end_users=True)
     return FeedScope(
-        f"maintenance:{user.pk}", "Steward: planned maintenance", changes, services, (WindowKind.MAINTENANCE,), True
-    )
+        f"maintenance:{user.pk}", "Steward: planned maintenance", changes, services, (WindowKind.MAINTENANCE,), True,
+        facts=(services,),
+    )  # fmt: skip
 
 
 def _bounded(scope: FeedScope, now: dt.datetime) -> QuerySet[Change]:
@@ -88,13 +95,43 @@ class Stamp:
     last_modified: dt.datetime | None
 
 
-def feed_stamp(scope: FeedScope, *, now: dt.datetime | None = None) -> Stamp:
-    """The ETag and Last-Modified of the feed as it would render now."""
+SCOPE_SECONDS = 300
+
+
+def scope_tag(scope: FeedScope) -> str:
+    """The feed's scope in the ETag: its key and what decides its members besides the changes themselves."""
+    return hashlib.sha256(f"{scope.key}|{scope.public}|{scope.facts}".encode()).hexdigest()[:32]
+
+
+def _tag_key(token_id: int, feed: str) -> str:
+    return f"schedule:feed-scope:{token_id}:{feed}"
+
+
+def remember_tag(token_id: int, feed: str, scope: FeedScope) -> str:
+    """The scope's tag, kept SCOPE_SECONDS for the token's polls of this feed (remembered_tag)."""
+    tag = scope_tag(scope)
+    cache.set(_tag_key(token_id, feed), tag, SCOPE_SECONDS)
+    return tag
+
+
+def remembered_tag(token_id: int, feed: str) -> str | None:
+    """The scope's tag as the token's last full answer of this feed built it (its permission checked then).
+
+    A poll whose If-None-Match still matches is answered 304 from it without building the scope again: a 304 tells
+    the client nothing it does not hold already, and whatever changes the feed's content moves the stamp, which
+    sends the poll through the full path (scope and permission built afresh). Only the scope's facts (teams,
+    pending approvals) may be up to SCOPE_SECONDS old on that path."""
+    tag: str | None = cache.get(_tag_key(token_id, feed))
+    return tag
+
+
+def feed_stamp(tag: str, *, now: dt.datetime | None = None) -> Stamp:
+    """The ETag and Last-Modified of the feed of scope ``tag`` as it would render now, without reading its changes."""
     now = now or timezone.now()
-    agg = _bounded(scope, now).aggregate(n=Count("id"), last=Max("updated_at"), v=Sum("version"))
-    windows_n, windows_last = feed_window_stamp()
-    raw = f"{scope.key}|{scope.public}|{agg['n']}|{agg['last']}|{agg['v']}|{windows_n}|{windows_last}|{now.date()}"
-    last = max((t for t in (agg["last"], windows_last) if t is not None), default=None)
+    stamp = stamps.calendar_stamp(now=now)
+    raw = "|".join(str(part) for part in (tag, *stamp, stamps.mark(), now.date()))
+    changes_last, windows_last = stamp[0], stamp[-1]
+    last = max((t for t in (changes_last, windows_last) if t is not None), default=None)
     return Stamp(hashlib.sha256(raw.encode()).hexdigest()[:32], last)
 
 

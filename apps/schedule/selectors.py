@@ -1,27 +1,44 @@
 """Reads of the change calendar: events of a range, conflicts, windows drawn, forward schedule, CAB agenda.
 
 Every list here reads a fixed number of queries whatever the number of rows: changes come as ``values()`` rows
-(a month may hold ten thousand), their services in one more query, conflicts in one.
+(a month may hold ten thousand), their services in one more query, conflicts in one. The events endpoint reads
+only integers and short strings: instants come as epoch milliseconds computed by the database (building ten
+thousand ``datetime`` objects costs more than the query), and conflicts are found by the database too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    F,
+    Func,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models import Window as Over
+from django.db.models.expressions import RowRange
+from django.db.models.functions import Lead
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.catalog.models import Service
 from apps.changes.choices import EDITABLE_STATUSES, ChangeStatus, Tier, WindowKind
-from apps.changes.models import Change, Window, format_number
+from apps.changes.models import Change, Environment, Window, format_number
 from apps.changes.permissions import is_change_manager, team_ids
 from apps.changes.windows import WindowSpec, window_specs
+from apps.schedule import stamps
 
 S = ChangeStatus
 # Changes that still mean to run: what collides with what on the calendar (drafts have no agreed window yet).
@@ -83,39 +100,121 @@ def _rows(queryset: QuerySet[Change]) -> list[CalendarChange]:
     return changes
 
 
-def conflicting_ids(start: dt.datetime, end: dt.datetime) -> set[int]:
-    """Changes meant to run that overlap another on a shared service in the same environment, within the range.
+def _with_clashes(links: QuerySet[Any]) -> QuerySet[Any]:
+    """Change-service links annotated with ``clash``: the change is meant to run and overlaps another such change on
+    the same service in the same environment. The database answers with window functions over each lane
+    (environment, service, meant to run or not) ordered by start: a change collides when it starts before the
+    latest end of those before it, or ends after the next one starts."""
+    meant = Case(When(change__status__in=CONFLICT_STATUSES, then=True), default=False, output_field=BooleanField())
+    lane = [F("change__environment_id"), F("service_id"), F("meant")]
+    order = [F("change__planned_start").asc(), F("change_id").asc()]
+    overlaps = Q(change__planned_start__lt=F("ended")) | Q(following__lt=F("change__planned_end"))
+    annotated: QuerySet[Any] = (
+        links.annotate(meant=meant)
+        .annotate(
+            ended=Over(Max("change__planned_end"), partition_by=lane, order_by=order, frame=RowRange(None, -1)),
+            following=Over(Lead("change__planned_start"), partition_by=lane, order_by=order),
+        )
+        .annotate(
+            clash=Case(When(Q(meant=True) & overlaps, then=True), default=Value(False), output_field=BooleanField())
+        )
+    )
+    return annotated
 
-    One query for every change of the range (visible to the caller or not: a collision is a collision), then a
-    sweep per (environment, service) ordered by start: a change starting before the latest end seen so far
-    collides with the change holding that end.
-    """
-    links = Change.services.through.objects.filter(
-        change__status__in=CONFLICT_STATUSES, change__planned_start__lt=end, change__planned_end__gt=start
-    ).values_list("change_id", "service_id", "change__environment_id", "change__planned_start", "change__planned_end")
-    lanes: dict[tuple[int, int], list[tuple[dt.datetime, dt.datetime, int]]] = defaultdict(list)
-    for change_id, service_id, environment_id, begins, ends in links:
-        lanes[(environment_id, service_id)].append((begins, ends, change_id))
-    found: set[int] = set()
-    for lane in lanes.values():
-        lane.sort()
-        holder: tuple[dt.datetime, int] | None = None  # (latest end so far, its change)
-        for begins, ends, change_id in lane:
-            if holder is not None and begins < holder[0]:
-                found.update((change_id, holder[1]))
-            if holder is None or ends > holder[0]:
-                holder = (ends, change_id)
+
+def _range_links(start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
+    """Every change-service link of the changes overlapping [start, end), visible to the caller or not (a collision
+    is a collision)."""
+    return Change.services.through.objects.filter(change__planned_start__lt=end, change__planned_end__gt=start)
+
+
+def conflicting_ids(start: dt.datetime, end: dt.datetime) -> set[int]:
+    """Changes meant to run that overlap another on a shared service in the same environment, within the range."""
+    links = _with_clashes(_range_links(start, end).filter(change__status__in=CONFLICT_STATUSES))
+    return set(links.filter(clash=True).values_list("change_id", flat=True))
+
+
+class EpochMs(Func):
+    """An instant as whole milliseconds since 1970-01-01 UTC, computed by the database (what FullCalendar reads)."""
+
+    output_field = BigIntegerField()
+    template = "CAST(ROUND(EXTRACT(EPOCH FROM %(expressions)s) * 1000) AS bigint)"
+
+    def get_db_converters(self, connection: Any) -> list[Any]:
+        return []  # already an int from both databases: no per-row conversion
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "CAST(ROUND((julianday(%(expressions)s) - 2440587.5) * 86400000.0) AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+# One event row of the calendar's JSON, in this order (apps.schedule.presenters.EVENT_FIELDS names them).
+EVENT_ROW = ("id", "title", "start_ms", "end_ms", "tier", "status", "environment_id", "version", "requester_id")
+
+
+@dataclass
+class EventRows:
+    """The changes of a range as the events endpoint sends them: plain tuples, and what they refer to."""
+
+    rows: list[tuple[Any, ...]]  # EVENT_ROW
+    services: dict[int, list[int]]  # change id -> its service ids, by service name
+    conflicts: frozenset[int]
+    service_names: dict[int, str]
+    service_teams: dict[int, int | None]
+    environments: dict[int, str]
+
+
+# What every viewer of a range shares, kept per process for the last few ranges: (start, end, stamp) -> (service
+# ids per change, conflicting changes). The stamp moves with every write of a change or window (apps.schedule.stamps).
+_SHARED: OrderedDict[tuple[Any, ...], tuple[dict[int, list[int]], frozenset[int]]] = OrderedDict()
+SHARED_KEPT = 8  # a busy month is about 1 MB of ids per entry
+
+
+def range_links(start: dt.datetime, end: dt.datetime) -> tuple[dict[int, list[int]], frozenset[int]]:
+    """The service ids of every change overlapping [start, end) (by service name) and those of them in conflict.
+
+    The same for every viewer until a change or window is written, and the costly half of the events endpoint
+    (every link of the range with its lane sweep): read once per stamp and range by each process, then kept.
+    Callers must not modify what they get."""
+    key = (start, end, *stamps.calendar_stamp(), stamps.mark())
+    found = _SHARED.get(key)
+    if found is None:
+        services: dict[int, list[int]] = {}
+        conflicts: set[int] = set()
+        links = _with_clashes(_range_links(start, end)).order_by("change_id", "service__name", "service_id")
+        for change_id, service_id, clash in links.values_list("change_id", "service_id", "clash"):
+            services.setdefault(change_id, []).append(service_id)
+            if clash:
+                conflicts.add(change_id)
+        found = _SHARED[key] = (services, frozenset(conflicts))
+        while len(_SHARED) > SHARED_KEPT:
+            _SHARED.popitem(last=False)
     return found
 
 
-def calendar_changes(queryset: QuerySet[Change], start: dt.datetime, end: dt.datetime) -> list[CalendarChange]:
-    """The changes of ``queryset`` (already scoped and filtered) overlapping [start, end), conflicts flagged."""
-    changes = _rows(queryset.filter(planned_start__lt=end, planned_end__gt=start))
-    if changes:
-        clashing = conflicting_ids(start, end)
-        for change in changes:
-            change.conflict = change.pk in clashing
-    return changes
+def event_rows(queryset: QuerySet[Change], start: dt.datetime, end: dt.datetime) -> EventRows:
+    """The changes of ``queryset`` (already scoped and filtered) overlapping [start, end), in a fixed number of
+    queries whatever their number: the rows, the range's links and conflicts (range_links), the services and
+    environments they name."""
+    changes = (
+        queryset.filter(planned_start__lt=end, planned_end__gt=start)
+        .order_by()  # FullCalendar orders events itself
+        .annotate(start_ms=EpochMs("planned_start"), end_ms=EpochMs("planned_end"))
+        .values_list(*EVENT_ROW)
+    )
+    rows = list(changes)
+    services: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    teams: dict[int, int | None] = {}
+    conflicts: frozenset[int] = frozenset()
+    if rows:
+        services, conflicts = range_links(start, end)
+        none: list[int] = []
+        used = {service_id for row in rows for service_id in services.get(row[0], none)}
+        for pk, name, team in Service.objects.filter(pk__in=used).values_list("pk", "name", "owner_team_id"):
+            names[pk], teams[pk] = name, team
+    environments = dict(Environment.objects.values_list("pk", "name"))
+    return EventRows(rows, services, conflicts, names, teams, environments)
 
 
 @dataclass(frozen=True)
@@ -135,12 +234,20 @@ class Editor:
     def of(cls, user: User) -> Editor:
         return cls(user.pk, not user.is_service_account, is_change_manager(user), team_ids(user))
 
-    def may_edit(self, change: CalendarChange) -> bool:
-        if change.status not in EDITABLE_STATUSES:
+    def may_edit_row(self, status: str, requester_id: int, team_owned: bool) -> bool:
+        """``team_owned``: one of the change's services is owned by a team of the viewer's."""
+        if status not in EDITABLE_STATUSES:
             return False
-        if change.requester_id == self.pk and self.person:
-            return True
-        return self.manager or any(team in self.teams for _, _, team in change.services)
+        return (requester_id == self.pk and self.person) or self.manager or team_owned
+
+    def row_test(self, team_services: set[int]) -> Callable[[str, int, list[int]], bool]:
+        """may_edit_row as one cheap call per row of (status, requester id, service ids), given the services owned
+        by the viewer's teams: a manager's answer reads only the status."""
+        if self.manager:
+            return lambda status, requester_id, services: status in EDITABLE_STATUSES
+        return lambda status, requester_id, services: self.may_edit_row(
+            status, requester_id, not team_services.isdisjoint(services)
+        )
 
 
 @dataclass(frozen=True)
@@ -235,9 +342,3 @@ def windows_for_feed(*, service_ids: Iterable[int] | None, kinds: Sequence[str],
     if service_ids is not None:
         windows = windows.filter(Q(all_services=True) | Q(services__in=list(service_ids))).distinct()
     return list(windows.prefetch_related("services").order_by("starts_at", "id"))
-
-
-def feed_window_stamp() -> tuple[Any, ...]:
-    """What changes whenever a window is added, edited or deleted: part of every feed's ETag."""
-    stamp = Window.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    return stamp["n"], stamp["last"]

@@ -20,6 +20,43 @@
     return params;
   }
 
+  // The events endpoint sends each change as one array (its "fields" name the columns) and what changes share
+  // once (names of environments and services, status labels, tier colours, URLs): a month may hold ten thousand.
+  function toEvents(data) {
+    var at = {};
+    data.fields.forEach(function (name, i) { at[name] = i; });
+    var urls = data.urls;
+    function url(template, number) { return template.replace(urls.placeholder, number); }
+    var changes = data.changes.map(function (row) {
+      var number = row[at.id], tier = row[at.tier], status = row[at.status], conflict = row[at.conflict];
+      var classes = ["chg-tier-" + (tier || "none"), "chg-status-" + status];
+      if (conflict) { classes.push("chg-conflict"); }
+      return {
+        id: number,
+        title: (conflict ? "\u26a0 " : "") + number + " " + row[at.title],
+        start: row[at.start],
+        end: row[at.end],
+        classNames: classes,
+        color: data.colours[tier] || "#6c757d",
+        editable: row[at.editable],
+        extendedProps: {
+          number: number,
+          tier: tier,
+          status: status,
+          statusLabel: data.statuses[status] || status,
+          conflict: conflict,
+          version: row[at.version],
+          services: row[at.services].map(function (pk) { return data.services[pk]; }).join(", "),
+          environment: data.environments[row[at.environment]] || "",
+          panel: url(urls.panel, number),
+          move: url(urls.move, number),
+          page: url(urls.page, number),
+        },
+      };
+    });
+    return changes.concat(data.windows);
+  }
+
   function init() {
     var el = document.getElementById("calendar");
     if (!el || !window.FullCalendar) { return; }
@@ -46,7 +83,7 @@
           if (!response.ok) { throw new Error("The calendar could not load its events (" + response.status + ")."); }
           return response.json();
         })
-        .then(success)
+        .then(function (data) { success(toEvents(data)); })
         .catch(function (error) { say(status, error.message, "danger"); failure(error); });
     }
 

@@ -69,6 +69,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "catalog:category-detail":           {"GET":    "login 200  200  200  200  200  200"},
     "catalog:service-list":              {"GET":    "login 200  200  200  200  200  200"},
     "catalog:service-detail":            {"GET":    "login 200  200  200  200  200  200"},
+    "catalog:service-search":            {"GET":    "login 200  200  200  200  200  200"},
     "catalog:item-detail":               {"GET":    "login 200  200  200  200  200  200"},
     "catalog:item-detail@restricted":    {"GET":    "login 404  404  404  200  404  200"},
     # --- Catalog builder (HTML): catalog managers and administrators only; ``laptop`` is a manual item ------
@@ -131,7 +132,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "changes:change-cancel":             {"POST":   "login 302  404  403  302  302  302"},
     # Windows: everyone signed in reads them (as in the API); managers and administrators create and edit.
     "changes:window-list":               {"GET":    "login 200  200  200  200  200  200"},
-    "changes:window-create":             {"GET":    "login 403  403  403  403  200  200",
+    "changes:window-create":             {"GET":    "login 403  403  403  403  302  302",
                                           "POST":   "login 403  403  403  403  302  302"},
     "changes:window-edit":               {"GET":    "login 403  403  403  403  200  200",
                                           "POST":   "login 403  403  403  403  302  302"},

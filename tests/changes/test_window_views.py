@@ -29,27 +29,42 @@ def test_everyone_reads_the_list_and_only_managers_get_the_buttons(client_for, o
     assert client.get("/changes/windows/").status_code == 302  # to the login page
 
 
-def test_a_manager_creates_a_window_read_in_its_own_time_zone(client_for, manager, service, production):
-    answer = client_for(manager).post("/changes/windows/new/", window_data())
+def test_the_old_new_window_url_leads_to_the_calendars_builder(client_for, manager, service, production):
+    client = client_for(manager)
+    answer = client.get("/changes/windows/new/")
+    assert answer.status_code == 302 and answer["Location"] == "/changes/calendar/windows/new/"
+    assert client.get(answer["Location"]).status_code == 200  # the builder
+    answer = client.post("/changes/windows/new/", window_data())
+    assert answer.status_code == 302 and answer["Location"] == "/changes/calendar/windows/new/"
+    assert not Window.objects.exists()  # the builder creates windows, this URL no longer does
+
+
+def test_a_manager_edits_a_window_read_in_its_own_time_zone(client_for, manager, service, production):
+    window = WindowFactory(created_by=manager)
+    answer = client_for(manager).post(f"/changes/windows/{window.pk}/edit/", window_data(is_active="on"))
     assert answer.status_code == 302 and answer["Location"] == "/changes/windows/"
-    window = Window.objects.get()
+    window.refresh_from_db()
     assert window.starts_at == dt.datetime(2030, 7, 5, 14, 0, tzinfo=dt.UTC)  # 16:00 in Amsterdam (CEST)
-    assert window.rrule == "FREQ=WEEKLY;BYDAY=FR" and window.created_by == manager and window.is_active
+    assert window.rrule == "FREQ=WEEKLY;BYDAY=FR" and window.is_active
     assert [s.slug for s in window.services.all()] == ["payments"]
-    assert AuditEvent.objects.filter(target_type="changes.window", verb="created").count() == 1
+    assert AuditEvent.objects.filter(target_type="changes.window", verb="edited").count() == 1
 
 
 def test_a_refused_window_keeps_what_was_typed(client_for, manager, service, production):
+    window = WindowFactory(title="Before")
+    url = f"/changes/windows/{window.pk}/edit/"
     data = window_data(title="Keep me", ends_at="2030-07-01T10:00", rrule="FREQ=SECONDLY", timezone="Mars/Base")
-    answer = client_for(manager).post("/changes/windows/new/", data)
+    answer = client_for(manager).post(url, data)
     html = answer.content.decode()
     assert answer.status_code == 200 and 'value="Keep me"' in html and 'value="FREQ=SECONDLY"' in html
-    assert "Mars/Base" in html and not Window.objects.exists()
-    answer = client_for(manager).post("/changes/windows/new/", window_data(ends_at="2030-07-01T10:00"))
-    assert "The end must come after the start." in answer.content.decode() and not Window.objects.exists()
-    answer = client_for(manager).post("/changes/windows/new/", window_data(services=[], rrule="FREQ=HOURLY"))
+    assert "Mars/Base" in html
+    answer = client_for(manager).post(url, window_data(ends_at="2030-07-01T10:00"))
+    assert "The end must come after the start." in answer.content.decode()
+    answer = client_for(manager).post(url, window_data(services=[], rrule="FREQ=HOURLY"))
     html = answer.content.decode()
     assert "Choose services, or apply the window to all services." in html and "at most daily" in html
+    window.refresh_from_db()
+    assert window.title == "Before"
 
 
 def test_only_managers_and_admins_create_and_edit(client_for, owner, agent, admin_user, service, production):
@@ -60,7 +75,7 @@ def test_only_managers_and_admins_create_and_edit(client_for, owner, agent, admi
         assert client.post("/changes/windows/new/", window_data()).status_code == 403
         assert client.post(f"/changes/windows/{window.pk}/edit/", window_data()).status_code == 403
     assert Window.objects.count() == 1
-    assert client_for(admin_user).post("/changes/windows/new/", window_data()).status_code == 302
+    assert client_for(admin_user).get("/changes/windows/new/").status_code == 302  # to the builder
     assert client_for(admin_user).get("/changes/windows/999999/edit/").status_code == 404
 
 

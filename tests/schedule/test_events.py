@@ -14,10 +14,20 @@ pytestmark = pytest.mark.django_db
 URL = "/changes/calendar/events/"
 
 
-def events(client, start, end, **filters):
+def payload(client, start, end, **filters):
     answer = client.get(URL, {"start": iso(start), "end": iso(end), **filters})
     assert answer.status_code == 200, answer.content
     return answer.json()
+
+
+def events(client, start, end, **filters):
+    """The changes as dicts keyed by the answer's ``fields`` (as calendar.js reads the rows), then the windows."""
+    data = payload(client, start, end, **filters)
+    return [dict(zip(data["fields"], row, strict=True)) for row in data["changes"]] + data["windows"]
+
+
+def ms(moment):
+    return round(moment.timestamp() * 1000)
 
 
 def numbers(found):
@@ -34,8 +44,25 @@ def test_only_changes_overlapping_the_range(client_for, owner, service, staging,
     assert numbers(found) == sorted([inside.number, straddles.number])
     assert before.number not in numbers(found) and after.number not in numbers(found)
     event = next(e for e in found if e["id"] == inside.number)
-    assert event["start"] == iso(inside.planned_start) and event["end"] == iso(inside.planned_end)
-    assert event["extendedProps"]["panel"] == f"/changes/calendar/{inside.number}/panel/"
+    assert event["start"] == ms(inside.planned_start) and event["end"] == ms(inside.planned_end)
+    assert event["title"] == inside.title and event["version"] == inside.version
+    urls = payload(client_for(owner), future, future + 24 * hour)["urls"]
+    assert urls["panel"].replace(urls["placeholder"], inside.number) == f"/changes/calendar/{inside.number}/panel/"
+    assert urls["move"].replace(urls["placeholder"], inside.number) == f"/changes/calendar/{inside.number}/move/"
+
+
+def test_rows_name_their_services_environment_and_status(client_for, owner, service, other_service, staging, future):
+    hour = dt.timedelta(hours=1)
+    other_service.owner_team = service.owner_team
+    other_service.save()
+    change = ChangeFactory(planned_start=future, planned_end=future + hour, services=[service, other_service],
+                           environment=staging, status="awaiting_approval")  # fmt: skip
+    data = payload(client_for(owner), future, future + 24 * hour)
+    row = dict(zip(data["fields"], data["changes"][0], strict=True))
+    names = [data["services"][str(pk)] for pk in row["services"]]
+    assert names == sorted([service.name, other_service.name])
+    assert data["environments"][str(row["environment"])] == staging.name
+    assert data["statuses"][row["status"]] == "Awaiting approval" and row["id"] == change.number
 
 
 def test_bad_ranges_answer_400(client_for, owner, future):
@@ -80,6 +107,7 @@ def test_windows_are_background_bands_and_recurring_ones_are_expanded(client_for
     )  # fmt: skip
     found = events(client_for(owner), future, future + dt.timedelta(days=28))
     bands = [e for e in found if e.get("display") == "background"]
+    assert bands == payload(client_for(owner), future, future + dt.timedelta(days=28))["windows"]
     assert [b["start"] for b in bands] == [iso(future + dt.timedelta(weeks=n)) for n in range(4)]
     assert all(b["groupId"] == f"window-{weekly.pk}" and b["classNames"] == ["win-freeze"] for b in bands)
     assert "(UTC)" in bands[0]["extendedProps"]["local"]
@@ -97,11 +125,32 @@ def test_conflicts_are_flagged(client_for, manager, service, other_service, stag
     cancelled = ChangeFactory(services=[service], status="cancelled", planned_start=future,
                               planned_end=future + hour, environment=a.environment)  # fmt: skip
     found = {e["id"]: e for e in events(client_for(manager), future, future + dt.timedelta(days=1))}
-    assert found[a.number]["extendedProps"]["conflict"] and found[b.number]["extendedProps"]["conflict"]
-    assert "chg-conflict" in found[a.number]["classNames"]
-    assert not found[apart.number]["extendedProps"]["conflict"]
-    assert not found[cancelled.number]["extendedProps"]["conflict"]
-    assert "chg-status-cancelled" in found[cancelled.number]["classNames"]
+    assert found[a.number]["conflict"] and found[b.number]["conflict"]
+    assert not found[apart.number]["conflict"]
+    assert not found[cancelled.number]["conflict"]
+    assert found[cancelled.number]["status"] == "cancelled"
+
+
+def test_conflicts_match_every_pair_that_overlaps(client_for, manager, service, staging, production, future):
+    """The database's lane sweep flags exactly the changes that overlap another on a shared service and
+    environment: checked against every pair, on touching, nested, equal and chained intervals."""
+    hour = dt.timedelta(hours=1)
+    spans = [(0, 2), (2, 3), (1, 5), (6, 7), (6, 7), (8, 9), (8.5, 8.75), (10, 11), (11, 12), (12, 14), (13, 13.5)]
+    made = []
+    for i, (begins, ends) in enumerate(spans):
+        environment = staging if i % 4 else production
+        made.append(ChangeFactory(services=[service], status="approved", environment=environment,
+                                  planned_start=future + begins * hour, planned_end=future + ends * hour))  # fmt: skip
+    expected = {
+        x.number
+        for x in made
+        for y in made
+        if x.pk != y.pk and x.environment_id == y.environment_id
+        and x.planned_start < y.planned_end and y.planned_start < x.planned_end
+    }  # fmt: skip
+    found = events(client_for(manager), future, future + dt.timedelta(days=1))
+    assert {e["id"] for e in found if e.get("conflict")} == expected
+    assert expected and len(expected) < len(made)
 
 
 def test_editable_only_for_those_who_may_edit(client_for, owner, agent, service, future):
@@ -128,3 +177,31 @@ def test_the_query_count_does_not_grow_with_the_rows(client_for, owner, service,
 
     count(0)  # the session, the user and the windows' cache are read once
     assert count(2) == count(20)
+
+
+def test_what_viewers_share_follows_every_write(client_for, manager, service, other_service, staging, future):
+    """Links and conflicts of a range are kept per stamp: a move, a change of services or a deletion shows at once."""
+    from apps.changes.services import change_update
+
+    hour = dt.timedelta(hours=1)
+    a = ChangeFactory(services=[service], status="approved", environment=staging, planned_start=future,
+                      planned_end=future + 2 * hour)  # fmt: skip
+    b = ChangeFactory(services=[service], status="approved", environment=staging, planned_start=future + hour,
+                      planned_end=future + 3 * hour)  # fmt: skip
+    client, end = client_for(manager), future + dt.timedelta(days=1)
+
+    def conflicts():
+        return {e["id"] for e in events(client, future, end) if e.get("conflict")}
+
+    assert conflicts() == {a.number, b.number}
+    b.services.set([other_service])  # not through a service: the mark moves
+    assert conflicts() == set()
+    b.services.set([service])
+    assert conflicts() == {a.number, b.number}
+    b.refresh_from_db()
+    change_update(change=b, actor=manager, planned_start=future + 4 * hour, planned_end=future + 5 * hour)
+    assert conflicts() == set()
+    change_update(change=b, actor=manager, planned_start=future + hour, planned_end=future + 3 * hour)
+    assert conflicts() == {a.number, b.number}
+    a.delete()
+    assert conflicts() == set() and numbers(events(client, future, end)) == [b.number]

@@ -80,6 +80,59 @@ def test_an_unchanged_feed_answers_304_and_a_change_makes_it_200(client, owner, 
     assert moved_on.status_code == 200 and moved_on["ETag"] != etag
 
 
+def test_links_in_the_feed_follow_site_url(client, owner, make_change, future, key, settings):
+    settings.SITE_URL = "https://steward.example.org"
+    change = make_change(planned_start=future, planned_end=future + dt.timedelta(hours=1))
+    event = vevents(parse(client.get(f"/feeds/{key}/changes.ics")))[f"change-{change.pk}@steward"]
+    assert str(event["URL"]) == f"https://steward.example.org/changes/{change.number}/"
+
+
+def test_the_etag_moves_with_windows_and_deletions(client, owner, make_change, future, key):
+    change = make_change(planned_start=future, planned_end=future + dt.timedelta(hours=1))
+    url = f"/feeds/{key}/changes.ics"
+    etag = client.get(url)["ETag"]
+    WindowFactory(kind="freeze", starts_at=future, ends_at=future + dt.timedelta(hours=2))
+    after_window = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert after_window.status_code == 200 and after_window["ETag"] != etag
+    etag = after_window["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    change.delete()
+    after_delete = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert after_delete.status_code == 200 and f"change-{change.pk}@steward" not in vevents(parse(after_delete))
+
+
+def test_a_304_reads_the_same_few_queries_whatever_the_feed_holds(client, owner, make_change, future, key):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = f"/feeds/{key}/services/payments.ics"
+
+    def revalidate():
+        etag = client.get(url)["ETag"]
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+        return len(queries)
+
+    make_change(planned_start=future, planned_end=future + dt.timedelta(hours=1))
+    few = revalidate()
+    for hours in range(2, 12):
+        begins = future + dt.timedelta(hours=hours)
+        make_change(planned_start=begins, planned_end=begins + dt.timedelta(hours=1))
+    assert revalidate() == few <= 3  # the token and the calendar's stamp, whatever the feed holds
+
+
+def test_a_poll_of_a_revoked_token_or_a_lost_membership_gets_no_feed(client, owner, make_change, future, key):
+    change = make_change(planned_start=future, planned_end=future + dt.timedelta(hours=1))
+    url = f"/feeds/{key}/services/payments.ics"
+    etag = client.get(url)["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    owner.teams.clear()  # no longer in the service's owner team: the next content gets them nothing
+    change_update(change=change, actor=owner, title="Moved on")
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 403
+    feed_token_revoke(user=owner)
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 404
+
+
 def test_a_revoked_or_replaced_token_answers_404(client, owner, key):
     assert client.get(f"/feeds/{key}/changes.ics").status_code == 200
     new_key = feed_token_regenerate(user=owner)[1]
@@ -91,12 +144,14 @@ def test_a_revoked_or_replaced_token_answers_404(client, owner, key):
     assert FeedToken.objects.filter(user=owner, revoked_at__isnull=True).count() == 0
 
 
-def test_the_calendar_page_makes_and_revokes_links(client_for, owner, service):
+def test_the_calendar_page_makes_and_revokes_links(client_for, owner, service, settings):
+    settings.SITE_URL = "https://steward.example.org/"
     client = client_for(owner)
     answer = client.post("/changes/calendar/feed-token/")
     html = answer.content.decode()
-    assert answer.status_code == 200 and "webcal://testserver/feeds/stf_" in html
-    assert "http://testserver/feeds/stf_" in html and "/services/payments.ics" in html
+    assert answer.status_code == 200 and "webcal://steward.example.org/feeds/stf_" in html
+    assert "https://steward.example.org/feeds/stf_" in html and "/services/payments.ics" in html
+    assert "testserver" not in html  # links follow SITE_URL, not the request's Host
     assert "Make new feed links" in client.get("/changes/calendar/").content.decode()
     assert client.post("/changes/calendar/feed-token/revoke/").status_code == 200
     assert not FeedToken.objects.filter(user=owner, revoked_at__isnull=True).exists()
