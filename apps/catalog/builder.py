@@ -46,7 +46,7 @@ TEXT_INPUTS = (
     "show_if_field",
     "show_if_equals",
 )
-CHECK_INPUTS = ("required", "joinable_only")
+CHECK_INPUTS = ("required", "joinable_only", "not_before_today")
 #: The inputs each field type uses beside the common ones (the others are hidden and not read).
 TYPE_INPUTS: dict[str, tuple[str, ...]] = {
     FieldType.TEXT: ("min_length", "max_length", "regex"),
@@ -55,6 +55,7 @@ TYPE_INPUTS: dict[str, tuple[str, ...]] = {
     FieldType.MULTI_CHOICE: ("choices", "min", "max"),
     FieldType.NUMBER: ("min", "max"),
     FieldType.TEAM: ("joinable_only",),
+    FieldType.DATE: ("not_before_today",),
 }
 CONDITION_TARGET_INPUTS = {"field": "show_if_field", "equals": "show_if_equals"}
 TRUE_WORDS, FALSE_WORDS = {"true", "yes", "on", "1"}, {"false", "no", "off", "0"}
@@ -64,7 +65,7 @@ Row = dict[str, Any]
 
 
 def empty_row(field_type: str = FieldType.TEXT) -> Row:
-    return {**{key: "" for key in TEXT_INPUTS}, "type": field_type, "required": False, "joinable_only": False}
+    return {**{key: "" for key in TEXT_INPUTS}, "type": field_type, **{key: False for key in CHECK_INPUTS}}
 
 
 def derive_name(label: str) -> str:
@@ -85,7 +86,7 @@ def rows_from_definition(definition: Mapping[str, Any]) -> list[Row]:
     for spec in definition.get("fields", []):
         row = empty_row(spec["type"])
         row.update(name=spec["name"], label=spec["label"], help_text=spec.get("help_text", ""))
-        row.update(required=bool(spec.get("required")), joinable_only=bool(spec.get("joinable_only")))
+        row.update({key: bool(spec.get(key)) for key in CHECK_INPUTS})
         row["choices"] = "\n".join(
             choice["value"] if choice["label"] == choice["value"] else f"{choice['value']} | {choice['label']}"
             for choice in spec.get("choices", [])
@@ -229,6 +230,11 @@ class FieldSpecForm(forms.Form):
         required=False, max_length=40, help_text="Number: the largest value. Multiple choice: most to pick."
     )
     joinable_only = forms.BooleanField(required=False, label="Only teams people may join")
+    not_before_today = forms.BooleanField(
+        required=False,
+        label="Not before today",
+        help_text="For dates such as “needed by” or “starts on”: a day already past is refused.",
+    )
     show_if_field = forms.CharField(
         required=False, label="Show only if", widget=forms.Select(attrs={"data-builder-refresh": ""})
     )
@@ -306,9 +312,9 @@ class FieldSpecForm(forms.Form):
             value = data.get(key)
             if key == "choices":
                 spec["choices"] = parse_choices(value or "")
-            elif key == "joinable_only":
+            elif key in CHECK_INPUTS:
                 if value:
-                    spec["joinable_only"] = True
+                    spec[key] = True
             elif value is not None and value != "":
                 spec[key] = value  # a pattern, or a number parsed by clean() (0 included)
         target = data["show_if_field"].strip()

@@ -9,6 +9,8 @@ from apps.accounts.models import User
 from apps.catalog.models import CatalogItem, Category, FormVersion, Service
 
 MAX_SEARCH_WORDS = 10
+# The catch-all item for what the catalog does not cover: the catalog pages point at it when it is there.
+HELP_ITEM_SLUG = "ask-for-help"
 MAX_WORD_LENGTH = 100
 
 
@@ -19,6 +21,17 @@ def category_list() -> QuerySet[Category]:
 def service_queryset_for(user: User | AnonymousUser) -> QuerySet[Service]:
     """Services the user may open: every signed-in user, except retired ones (administrators see all)."""
     return Service.objects.visible_to(user).select_related("owner_team")
+
+
+def service_search(user: User | AnonymousUser, *, query: str, limit: int = 10) -> QuerySet[Service]:
+    """Services the user may open whose name or slug contains every word of ``query`` (pickers: never a full list)."""
+    words = search_words(query)
+    if not words:
+        return Service.objects.none()
+    services = Service.objects.visible_to(user)
+    for word in words:
+        services = services.filter(Q(name__icontains=word) | Q(slug__icontains=word))
+    return services.only("pk", "slug", "name").order_by("name")[:limit]
 
 
 def item_queryset_for(user: User | AnonymousUser) -> QuerySet[CatalogItem]:
@@ -50,6 +63,11 @@ def item_search_filter(items: QuerySet[CatalogItem], q: str) -> QuerySet[Catalog
 
 def item_search(user: User | AnonymousUser, q: str) -> QuerySet[CatalogItem]:
     return item_search_filter(item_queryset_for(user), q)
+
+
+def help_item_for(user: User | AnonymousUser) -> CatalogItem | None:
+    """The "Ask for help" item when the user may file it (one query); None in a catalog without one."""
+    return CatalogItem.objects.visible_to(user).filter(slug=HELP_ITEM_SLUG).only("pk", "slug", "name").first()
 
 
 def categories_with_items_for(user: User | AnonymousUser) -> list[Category]:

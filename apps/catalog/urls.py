@@ -8,6 +8,7 @@ urlpatterns = [
     path("search/", public.item_search, name="search"),
     path("categories/<slug:slug>/", public.category_detail, name="category-detail"),
     path("services/", public.service_list, name="service-list"),
+    path("service-options/", public.service_options, name="service-search"),
     path("services/<slug:slug>/", public.service_detail, name="service-detail"),
     path("items/<slug:slug>/", public.item_detail, name="item-detail"),
     # The catalog builder (catalog managers and administrators). "new-…" pages sit outside items/ and

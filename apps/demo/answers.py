@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from django.utils import timezone
 
 from apps.demo.data import LONG_TEXT_EXAMPLES, TEXT_EXAMPLES
 
@@ -32,8 +34,11 @@ def _shown(spec: dict[str, Any], answers: dict[str, Any]) -> bool:
     return answer is not None and answer == rule["equals"] and type(answer) is type(rule["equals"])
 
 
-def _text(spec: dict[str, Any], rng: random.Random) -> str:
-    examples = TEXT_EXAMPLES.get(spec["name"])
+Examples = Mapping[str, Sequence[str]]
+
+
+def _text(spec: dict[str, Any], rng: random.Random, item_examples: Examples) -> str:
+    examples = item_examples.get(spec["name"]) or TEXT_EXAMPLES.get(spec["name"])
     if examples is None:
         examples = LONG_TEXT_EXAMPLES if spec["type"] == "long_text" else [spec["label"]]
     text = rng.choice(examples)
@@ -49,10 +54,10 @@ def _multi(spec: dict[str, Any], rng: random.Random) -> list[str]:
     return rng.sample(values, rng.randint(low, max(low, high)))
 
 
-def _value(spec: dict[str, Any], rng: random.Random, pools: AnswerPools, today: dt.date) -> Any:
+def _value(spec: dict[str, Any], rng: random.Random, pools: AnswerPools, today: dt.date, examples: Examples) -> Any:
     kind = spec["type"]
     if kind in ("text", "long_text"):
-        return _text(spec, rng)
+        return _text(spec, rng, examples)
     if kind == "choice":
         return rng.choice(spec["choices"])["value"]
     if kind == "multi_choice":
@@ -70,14 +75,23 @@ def _value(spec: dict[str, Any], rng: random.Random, pools: AnswerPools, today: 
 
 
 def sample_answers(
-    definition: dict[str, Any], rng: random.Random, pools: AnswerPools, today: dt.date | None = None
+    definition: dict[str, Any],
+    rng: random.Random,
+    pools: AnswerPools,
+    today: dt.date | None = None,
+    examples: Examples | None = None,
 ) -> dict[str, Any]:
-    """Answers for a normalised definition: required fields always, optional ones mostly; hidden ones never."""
-    today = today or dt.date.today()
+    """Answers for a normalised definition: required fields always, optional ones mostly; hidden ones never.
+
+    ``examples`` (field name -> texts) are the item's own answers for its free-text fields, so that what a
+    request says fits what it asks for; other text fields take the examples named like them, or generic ones.
+    """
+    today = today or timezone.localdate()
+    examples = examples or {}
     answers: dict[str, Any] = {}
     for spec in definition["fields"]:
         if not _shown(spec, answers):
             continue
         if spec["required"] or spec["type"] == "boolean" or rng.random() < 0.7:
-            answers[spec["name"]] = _value(spec, rng, pools, today)
+            answers[spec["name"]] = _value(spec, rng, pools, today, examples)
     return answers

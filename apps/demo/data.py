@@ -11,6 +11,7 @@ from typing import Any
 
 from apps.accounts.choices import Role
 from apps.catalog.choices import ApprovalRule, Criticality
+from apps.catalog.selectors import HELP_ITEM_SLUG
 
 WEEKDAYS = [0, 1, 2, 3, 4]
 
@@ -132,6 +133,7 @@ CATEGORIES: list[tuple[str, str, str]] = [  # slug, name, description
     ("infrastructure", "Infrastructure", "Capacity, environments and platform resources for your services."),
     ("teams-collaboration", "Teams & collaboration", "Teams, mailboxes, calendars and communities."),
     ("observability", "Observability", "Dashboards, alerts and logs."),
+    ("help", "Help", "Questions, and anything the catalog does not cover yet."),
 ]
 
 SERVICES: dict[str, dict[str, Any]] = {
@@ -190,6 +192,15 @@ SERVICES: dict[str, dict[str, Any]] = {
         "criticality": Criticality.CRITICAL,
         "slo_target": Decimal("99.950"),
         "tags": ["kubernetes", "containers", "clusters"],
+    },
+    # The catch-all of "Ask for help": no article is about it, so suggestions come from the whole knowledge base.
+    "general-help": {
+        "name": "General help",
+        "description": "Questions and problems no other service covers; the service desk answers or routes them.",
+        "owner_team": "service-desk",
+        "criticality": Criticality.LOW,
+        "slo_target": Decimal("99.000"),
+        "tags": ["help", "questions", "other"],
     },
     "email-calendar": {
         "name": "Email & calendar",
@@ -262,6 +273,7 @@ ITEMS: dict[str, dict[str, Any]] = {
                 "date",
                 required=True,
                 help_text="Contractor access expires.",
+                not_before_today=True,
                 show_if={"field": "profile", "equals": "contractor"},
             ),
             _field("static_ip", "I need a static IP address", "boolean"),
@@ -332,7 +344,7 @@ ITEMS: dict[str, dict[str, Any]] = {
                     "dock", "Docking station", "mouse", "Mouse", "headset", "Headset", "bag", "Laptop bag"
                 ),
             ),
-            _field("needed_by", "Needed by", "date", required=True),
+            _field("needed_by", "Needed by", "date", required=True, not_before_today=True),
         ],
     },
     "laptop-repair": {
@@ -497,7 +509,7 @@ ITEMS: dict[str, dict[str, Any]] = {
                 required=True,
                 choices=_choices("read", "Read", "write", "Write", "maintain", "Maintain"),
             ),
-            _field("until", "Until", "date", help_text="Leave empty for permanent access."),
+            _field("until", "Until", "date", help_text="Leave empty for permanent access.", not_before_today=True),
             _field("justification", "Justification", "long_text", help_text=JUSTIFY, max_length=1000),
         ],
     },
@@ -685,7 +697,7 @@ ITEMS: dict[str, dict[str, Any]] = {
                 regex="https://[a-z0-9./-]+",
                 show_if={"field": "protocol", "equals": "oidc"},
             ),
-            _field("go_live", "Go-live date", "date"),
+            _field("go_live", "Go-live date", "date", not_before_today=True),
         ],
     },
     "mfa-reset": {
@@ -750,12 +762,38 @@ ITEMS: dict[str, dict[str, Any]] = {
         "draft": True,
         "form": [
             _field("full_name", "Full name", "text", required=True, max_length=120),
-            _field("start_date", "Start date", "date", required=True),
+            _field("start_date", "Start date", "date", required=True, not_before_today=True),
             _field("team", "Team", "team", required=True),
             _field("laptop", "Laptop", "choice", required=True, choices=_choices("mac", "Mac", "linux", "Linux")),
         ],
     },
 }
+
+HELP_ITEM = {
+    "name": "Ask for help",
+    "summary": "A question or a problem the catalog does not cover: ask in your own words.",
+    "description": (
+        "Not sure which request fits, or nothing does? Describe what you need or what went wrong. "
+        "Articles that may answer it appear as you type; otherwise the service desk answers or sends it "
+        "to the right team."
+    ),
+    "service": "general-help",
+    "category": "help",
+    "fulfilling_team": "service-desk",
+    "delivery_target_hours": Decimal("8"),
+    "form": [
+        _field(
+            "question",
+            "Your question",
+            "long_text",
+            required=True,
+            min_length=10,
+            max_length=4000,
+            help_text="What do you need, or what went wrong? Include any error message you saw.",
+        ),
+    ],
+}
+ITEMS[HELP_ITEM_SLUG] = HELP_ITEM
 
 # Realistic answers for free-text fields, by field name (fields with a regex must be listed here).
 TEXT_EXAMPLES: dict[str, list[str]] = {
@@ -776,6 +814,77 @@ TEXT_EXAMPLES: dict[str, list[str]] = {
     "alert_name": ["HighErrorRate", "PodCrashLooping", "LatencyP99Above500ms", "DiskAlmostFull"],
     "app_name": ["Grafana", "Sentry", "Figma", "Miro", "Backstage"],
     "full_name": ["Jamie Carter", "Noor Hassan", "Léa Bernard"],
+}
+
+# Answers to each item's free-text questions, by item slug then field name: a request's subject (the item's name
+# and its first text answer) and its answers then tell one story. tests/demo checks that every free-text field
+# of every item has its own.
+ITEM_EXAMPLES: dict[str, dict[str, list[str]]] = {
+    "vpn-access": {
+        "static_ip_reason": [
+            "The payment provider only accepts calls from allow-listed addresses.",
+            "Our customer's firewall admits a fixed address for the support tunnel.",
+        ],
+        "justification": [
+            "On call from next week; I need to reach the internal dashboards from home.",
+            "Working from the Lyon office two days a week, where only the VPN reaches the staging cluster.",
+            "Travelling to the customer site in Berlin and need the admin tools on the way.",
+        ],
+    },
+    "laptop-repair": {
+        "problem": [
+            "The battery drains in under an hour and the fan is loud even when idle.",
+            "The screen flickers when the laptop is docked; tried two different cables.",
+            "Coffee spilled on the keyboard: several keys no longer respond.",
+            "It no longer boots: a folder with a question mark appears at start-up.",
+        ],
+    },
+    "peripherals": {
+        "address": [
+            "12 rue des Lilas, 69003 Lyon, France",
+            "Flat 4, 27 Harcourt Road, London N7 6QX, United Kingdom",
+            "Kastanienallee 8, 10435 Berlin, Germany",
+        ],
+    },
+    "repository-access": {
+        "justification": [
+            "Joining the checkout squad for the payments rewrite; I review their pull requests from now on.",
+            "I fix the flaky integration tests of this repository this sprint.",
+            "Taking over the on-call runbooks kept in this repository.",
+        ],
+    },
+    "ci-runner-capacity": {
+        "reason": [
+            "Our team ships several times a day and pipelines queue for 20 minutes in the afternoon.",
+            "The end-to-end suite needs four parallel jobs; with two runners a merge waits 35 minutes.",
+            "Release builds of the mobile app block the other pipelines every Thursday.",
+        ],
+    },
+    "k8s-cluster-access": {
+        "admin_reason": [
+            "I upgrade the ingress controller with the platform team during next week's window.",
+            "Investigating a node that keeps evicting pods; I need to read the cluster events and drain it.",
+        ],
+    },
+    "shared-mailbox": {
+        "members": ["lena.fischer\ntom.nguyen", "priya.raman\njonas.berg\nchloe.dubois", "marco.rossi"],
+    },
+    "dashboard-request": {
+        "notes": [
+            "Please split latency by endpoint; checkout and refunds behave very differently.",
+            "We would like the dashboard linked from the service's runbook.",
+            "Same layout as the Search dashboard would be perfect.",
+        ],
+    },
+    HELP_ITEM_SLUG: {
+        "question": [
+            "My VPN connects but I cannot reach the staging dashboards. Is something else needed?",
+            "Which item should I use to get a second screen for the meeting room?",
+            "I forgot my password and the reset email does not arrive.",
+            "Outlook keeps asking for my password since this morning.",
+            "Who can give me access to the finance team's shared drive?",
+        ],
+    },
 }
 
 LONG_TEXT_EXAMPLES = [

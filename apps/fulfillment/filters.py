@@ -130,8 +130,13 @@ class RequestFilterSet(FormOnceFilterSet):
         label="Catalog item",
         empty_label="Any item",
     )
+    # Pickers: typing any part of a name offers matches (htmx fills the <datalist>); the value sent is the slug
+    # or username, as the API takes it.
     service = django_filters.CharFilter(
-        field_name="item__service__slug", label="Service", help_text="The service's slug."
+        field_name="item__service__slug",
+        label="Service",
+        help_text="Type part of the service's name.",
+        widget=PickerInput("catalog:service-search", attrs={"class": "form-control", "placeholder": "Service"}),
     )
     team = django_filters.CharFilter(
         field_name="team__slug",

@@ -58,6 +58,15 @@ document.addEventListener("change", function (e) {
   }
 });
 
+// Pickers (a text box with data-picker and a <datalist>, apps/fulfillment/forms.py and apps/catalog/formdefs):
+// their search views read what was typed as ?q=, whatever the box's own name. Set here because hx-vals="js:..."
+// needs eval, which the CSP forbids.
+document.addEventListener("htmx:configRequest", function (e) {
+  const field = e.detail.elt;
+  if (!(field instanceof HTMLInputElement) || !field.hasAttribute("data-picker")) return;
+  e.detail.parameters = { q: field.value };
+});
+
 // Forms with data-change-trigger="<event>" send that htmx event when a field other than a text or number
 // box changes (templates/fulfillment/queue.html); text boxes wait for Enter or the button. This replaces an
 // hx-trigger filter expression, which htmx can only evaluate with eval (forbidden by the CSP).

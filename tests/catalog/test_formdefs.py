@@ -331,6 +331,8 @@ def test_rendered_form_carries_bootstrap_classes_show_if_and_pickers():
     assert 'list="id_colleague_options"' in picker and '<datalist id="id_colleague_options">' in picker
     assert 'hx-get="/accounts/users/search/"' in picker and 'hx-trigger="input changed delay:250ms"' in picker
     assert 'hx-target="#id_colleague_options"' in picker
+    # steward.js sends the typed text as ?q=; hx-vals="js:..." would need eval, which the CSP forbids.
+    assert "data-picker" in picker and "js:" not in picker
     assert 'hx-get="/accounts/teams/search/?joinable=1"' in str(rendered["team"])
 
 

@@ -44,6 +44,7 @@ OPTIONAL = {
     "max_length": st.integers(-1, 2000),
     "regex": regexes | regexes,
     "joinable_only": st.booleans() | json_values,
+    "not_before_today": st.booleans() | json_values,
     "show_if": st.fixed_dictionaries({"field": st.sampled_from(NAMES), "equals": plausible_equals}) | json_values,
     "surprise": json_values,
 }
@@ -58,6 +59,7 @@ def field_specs(field_type: str) -> st.SearchStrategy[dict]:
         "multi_choice": ["choices", "min", "max"],
         "number": ["min", "max"],
         "team": ["joinable_only"],
+        "date": ["not_before_today"],
     }.get(field_type, [])
     common = ["label", "required", "help_text", "show_if"]
     keys = st.sampled_from([common + fitting, fitting, ["required", *fitting], list(OPTIONAL)])

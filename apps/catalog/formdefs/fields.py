@@ -11,6 +11,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from apps.accounts.models import Team
@@ -96,8 +97,9 @@ class PickerInput(forms.TextInput):
                 "hx-trigger": "input changed delay:250ms",
                 "hx-target": f"#{list_id}",
                 "hx-swap": "innerHTML",
-                # The search views read ?q=; the input's own name is the form field's.
-                "hx-vals": 'js:{"q": this.value}',
+                # The search views read ?q=, not the input's own name: static/js/steward.js sends the typed text
+                # as q (hx-vals="js:..." would need eval, which the CSP forbids).
+                "data-picker": "",
             }
         )
         return context
@@ -176,9 +178,41 @@ def _multi_choice(spec: dict[str, Any], common: dict[str, Any]) -> forms.Field:
     return field
 
 
+class DateInput(forms.DateInput):
+    """A browser date picker; with ``not_before_today`` its ``min`` is today, worked out at each render (the form
+    class may outlive the day it was built)."""
+
+    input_type = "date"
+
+    def __init__(self, *, not_before_today: bool = False, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+        self.not_before_today = not_before_today
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        if self.not_before_today:
+            context["widget"]["attrs"]["min"] = timezone.localdate().isoformat()
+        return context
+
+
+class DateField(forms.DateField):
+    """A date written YYYY-MM-DD; with ``not_before_today``, today (in the viewer's time zone) or later."""
+
+    default_error_messages = {"past_date": "Choose today or a later date."}
+
+    def __init__(self, *, not_before_today: bool = False, **kwargs: Any) -> None:
+        self.not_before_today = not_before_today
+        kwargs.setdefault("widget", DateInput(not_before_today=not_before_today))
+        super().__init__(input_formats=["%Y-%m-%d"], **kwargs)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if self.not_before_today and value is not None and value < timezone.localdate():
+            raise ValidationError(self.error_messages["past_date"], code="past_date")
+
+
 def _date(spec: dict[str, Any], common: dict[str, Any]) -> forms.Field:
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    return forms.DateField(input_formats=["%Y-%m-%d"], widget=widget, **common)
+    return DateField(not_before_today=spec.get("not_before_today", False), **common)
 
 
 def _number(spec: dict[str, Any], common: dict[str, Any]) -> forms.Field:

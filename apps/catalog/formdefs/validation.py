@@ -35,7 +35,7 @@ TYPE_KEYS: dict[str, set[str]] = {
     FieldType.LONG_TEXT: {"min_length", "max_length", "regex"},
     FieldType.CHOICE: {"choices"},
     FieldType.MULTI_CHOICE: {"choices", "min", "max"},
-    FieldType.DATE: set(),
+    FieldType.DATE: {"not_before_today"},
     FieldType.NUMBER: {"min", "max"},
     FieldType.BOOLEAN: set(),
     FieldType.USER: set(),
@@ -175,6 +175,14 @@ def _team_rules(raw: dict[str, Any], field: dict[str, Any], where: str, path: Pa
         field["joinable_only"] = _bool(raw["joinable_only"], f"{where} joinable_only", (*path, "joinable_only"))
 
 
+def _date_rules(raw: dict[str, Any], field: dict[str, Any], where: str, path: Path) -> None:
+    # For answers that mean "needed by", "starts on", "until": a day already gone cannot be met.
+    if "not_before_today" in raw:
+        at = (*path, "not_before_today")
+        if _bool(raw["not_before_today"], f"{where} not_before_today", at):
+            field["not_before_today"] = True
+
+
 TYPE_RULES: dict[str, Callable[[dict[str, Any], dict[str, Any], str, Path], None]] = {
     FieldType.TEXT: _text_rules,
     FieldType.LONG_TEXT: _text_rules,
@@ -182,6 +190,7 @@ TYPE_RULES: dict[str, Callable[[dict[str, Any], dict[str, Any], str, Path], None
     FieldType.CHOICE: _choice_rules,
     FieldType.MULTI_CHOICE: _choice_rules,
     FieldType.TEAM: _team_rules,
+    FieldType.DATE: _date_rules,
 }
 
 

@@ -19,12 +19,23 @@ from apps.accounts.models import User
 from apps.catalog.choices import ApprovalRule, Audience, ItemStatus
 from apps.catalog.models import CatalogItem
 from apps.core.models import AuditEvent
+from apps.core.selectors import audit_events_for
 from apps.demo import data
 from apps.demo.answers import AnswerPools, sample_answers
 from apps.demo.services.base import DemoWorld
 from apps.fulfillment.choices import Priority, RequestStatus
 from apps.fulfillment.models import Comment, ServiceRequest
+from apps.fulfillment.selectors.sla import (
+    CLOCK_PAUSED,
+    CLOCK_RUNNING,
+    CLOCK_STOPPED,
+    calendar_for_team,
+    clock_from,
+    delivery_target,
+    running_intervals,
+)
 from apps.fulfillment.services import comment_add, request_assign, request_create, request_transition
+from apps.fulfillment.services.sla import sla_warn_and_escalate
 
 S = RequestStatus
 
@@ -215,7 +226,8 @@ def _file_one(rng: random.Random, cast: Cast, status: str, first: bool, now: dt.
     times = _times(rng, now, status, len(ops))
     admin = cast.world.people["admin"]
     assert cast.pools is not None
-    answers = sample_answers(item.current_form.definition if item.current_form else {"fields": []}, rng, cast.pools)
+    definition = item.current_form.definition if item.current_form else {"fields": []}
+    answers = sample_answers(definition, rng, cast.pools, examples=data.ITEM_EXAMPLES.get(item.slug))
     mark = _latest_event_id()
     priority = rng.choices(list(PRIORITY_WEIGHTS), weights=list(PRIORITY_WEIGHTS.values()))[0]
     colleague = rng.choice(cast.requesters) if rng.random() < 0.1 else None
@@ -228,6 +240,7 @@ def _file_one(rng: random.Random, cast: Cast, status: str, first: bool, now: dt.
             comments.append((comment.pk, when))
         stamps.append((_latest_event_id(), when))
     _backdate(sr, mark, stamps, comments, moves=[(op.to, when) for op, when in zip(ops, times, strict=True)])
+    _settle_clock(sr)
 
 
 def _backdate(
@@ -253,6 +266,36 @@ def _backdate(
     ServiceRequest.objects.filter(pk=sr.pk).update(**fields)
 
 
+def _settle_clock(sr: ServiceRequest) -> None:
+    """The due time the backdated story gives (request_create set one from the real time of seeding).
+
+    Paused requests have none; a stopped one keeps when it would have been due had it kept running (as the
+    live clock keeps it), so reports can tell met from missed targets.
+    """
+    sr.refresh_from_db()
+    due = None
+    if sr.status not in CLOCK_PAUSED:
+        events = audit_events_for(sr).select_related(None).filter(verb="status_changed")
+        intervals = running_intervals(sr, events.only("verb", "data", "created_at"))
+        if intervals and sr.status in CLOCK_STOPPED:
+            intervals[-1] = (intervals[-1][0], None)
+        if intervals:
+            due = clock_from(calendar_for_team(sr.team), intervals, delivery_target(sr)).due_at
+    ServiceRequest.objects.filter(pk=sr.pk).update(due_at=due)
+
+
+def _escalate_overdue(now: dt.datetime) -> None:
+    """What the SLA sweep would have done meanwhile: each overdue request escalated a minute after its due time
+    (and the ones due within the hour warned), with the audit events at those times."""
+    demo = ServiceRequest.objects.filter(requester__username__in=list(data.PEOPLE), status__in=CLOCK_RUNNING)
+    dues = {due for due in demo.filter(due_at__lte=now).values_list("due_at", flat=True) if due is not None}
+    for due in sorted(dues):
+        sla_warn_and_escalate(now=min(due + dt.timedelta(minutes=1), now))
+    sla_warn_and_escalate(now=now)
+    for sr in demo.filter(escalated_at__isnull=False):
+        audit_events_for(sr).filter(verb="sla_escalated").update(created_at=sr.escalated_at)
+
+
 def seed_requests(world: DemoWorld, *, count: int, seed: int = 2026) -> int:
     """File ``count`` demo requests unless the demo already has some; returns how many were filed."""
     if count <= 0 or demo_requests_exist():
@@ -262,4 +305,5 @@ def seed_requests(world: DemoWorld, *, count: int, seed: int = 2026) -> int:
     now = timezone.now()
     for index, status in enumerate(_statuses(rng, count)):
         _file_one(rng, cast, status, first=index < len(STATUS_WEIGHTS), now=now)
+    _escalate_overdue(now)
     return count
