@@ -16,6 +16,8 @@ from __future__ import annotations
 import difflib
 import operator
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
@@ -23,8 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Length
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -40,8 +41,8 @@ WORD = re.compile(r"\w+")
 # bm25 weights of the FTS5 columns (title, summary, tags, body), in the order PostgreSQL's A..D rank them.
 FTS_WEIGHTS = "10.0, 4.0, 2.0, 1.0"
 SNIPPET_WORDS = 24
-# Rows ranked per tier on PostgreSQL (see _candidates).
-CANDIDATES = 500
+# Rows ranked per tier on PostgreSQL (see _ranked).
+CANDIDATES = 200
 # "Did you mean": the shortest word worth correcting (and kept in the vocabulary), how many words of a query are
 # corrected, near words tried per word, the least pg_trgm similarity / difflib ratio of a near word, how many
 # vocabulary words of about the same length SQLite compares at most, and the hits a correction is checked on.
@@ -87,21 +88,42 @@ def search(
     text: str,
     *,
     limit: int = 20,
+    offset: int = 0,
     any_word: bool = False,
-    capped: bool = True,
+    among: QuerySet[Any, Any] | None = None,
     snippets: bool = True,
 ) -> list[Hit]:
-    """The articles of ``articles`` matching ``text``, best first; every word must match unless ``any_word``
-    (suggestions while typing: a long description should still find the article about one of its words).
-    The last word matches as a prefix, so results follow what is being typed. ``capped=False`` ranks every
-    match: for a queryset already narrowed to a few thousand rows (``among``), where the caps only cost.
-    ``snippets=False`` leaves them empty where they cost a pass over the bodies (PostgreSQL's headline)."""
+    """The articles of ``articles`` matching ``text``, best first, from the ``offset``-th; every word must match
+    unless ``any_word`` (suggestions while typing: a long description should still find the article about one
+    of its words). The last word matches as a prefix, so results follow what is being typed. Matches are never
+    counted, and past CANDIDATES of them ranked among candidates only (``_ranked``). ``among`` (a subquery of
+    article ids, e.g. a service's) narrows the rows ranked; the rows returned are read from ``articles`` by id
+    without evaluating it again. Snippets are made for the rows returned only; ``snippets=False`` leaves them
+    empty."""
     words = terms(text)
     if not words or limit <= 0:
         return []
+    offset = max(offset, 0)
+    scope = articles if among is None else articles.filter(pk__in=among)
     if connection.vendor == "postgresql":
-        return _search_postgres(articles, words, limit=limit, any_word=any_word, capped=capped, snippets=snippets)
-    return _search_sqlite(articles, words, limit=limit, any_word=any_word)
+        ranks = _ranks_postgres(scope, words, best=offset + limit, any_word=any_word)[offset:]
+    else:
+        ranks = _ranks_sqlite(scope, words, limit=limit, offset=offset, any_word=any_word)
+    if not ranks:
+        return []
+    # Then read and quote the rows shown only: ranking whole rows with their joins made the sort carry kilobytes
+    # per match, and quoting every candidate (a headline re-parses a body) cost more than ranking it. The rows
+    # are read through ``articles`` again, so a row the reader may no longer see by now is left out.
+    ids = [pk for pk, _ in ranks]
+    if connection.vendor == "postgresql":
+        rows, quotes = _rows_postgres(articles, ids, words, any_word=any_word, snippets=snippets)
+    else:
+        rows, quotes = _rows_sqlite(articles, ids, words, any_word=any_word, snippets=snippets)
+    return [
+        Hit(article=rows[pk], rank=float(rank), snippet=highlight(quotes.get(pk, "")))
+        for pk, rank in ranks
+        if pk in rows
+    ]
 
 
 def _tsquery(words: list[str], cfg: str, *, any_word: bool, weights: str = "") -> SearchQuery:
@@ -115,55 +137,75 @@ def _tsquery(words: list[str], cfg: str, *, any_word: bool, weights: str = "") -
     return reduce(operator.or_ if any_word else operator.and_, parts)
 
 
-def _candidates(articles: QuerySet[Article], query: SearchQuery, head: SearchQuery) -> QuerySet[Any, Any]:
-    """The ids worth ranking: up to CANDIDATES matching in title, summary or tags, and up to CANDIDATES matching
-    anywhere. Ranking reads the vector of every row it ranks: ranking all 30,000 matches of a common word among
-    100,000 articles took ~90 ms, two sets of 500 ~15 ms (bench/knowledge_bench.py). A query matching fewer
-    rows than the caps is ranked exactly; past them, the head set keeps title hits among the candidates."""
-    matches = _matches(articles)
-    return matches.filter(search_vector=head)[:CANDIDATES].union(matches.filter(search_vector=query)[:CANDIDATES])
+def _ranked(
+    articles: QuerySet[Article], query: SearchQuery, head: SearchQuery, *, best: int
+) -> list[tuple[int, float]]:
+    """The ``best`` (id, rank) pairs, best first, each row ranked in the scan that finds it (reading its vector
+    again by id to rank it cost as much as finding it), among candidates rather than every match: a common word
+    matches a third of 100,000 articles, and ranking reads the vector of each row it ranks (all of them: ~90 ms;
+    bench/knowledge_bench.py). The candidates are up to CANDIDATES rows matching anywhere and, when there are
+    more matches than that and fewer than ``best`` of those match ``head`` (in title, summary or tags), up to
+    CANDIDATES matching ``head`` too (a second scan), so that title hits are among them. A query matching at
+    most CANDIDATES rows is ranked exactly."""
+    rank = SearchRank(F("search_vector"), query)
+    matches = articles.order_by()  # no ORDER BY: a LIMIT then stops the scan early
+    in_head = ExpressionWrapper(Q(search_vector=head), output_field=BooleanField())
+    scanned = matches.filter(search_vector=query).annotate(rank=rank, in_head=in_head)
+    found: dict[int, float] = {}
+    heads = 0
+    for pk, score, hit in scanned.values_list("pk", "rank", "in_head")[: CANDIDATES + 1]:
+        found[pk] = score
+        heads += bool(hit)
+    if len(found) > CANDIDATES and heads < best:
+        # A row in both sets has the same rank in both.
+        found.update(matches.filter(search_vector=head).annotate(rank=rank).values_list("pk", "rank")[:CANDIDATES])
+    return sorted(found.items(), key=lambda row: (-row[1], row[0]))[:best]
 
 
-def _matches(articles: QuerySet[Article]) -> QuerySet[Any, Any]:
-    return articles.order_by().values("pk")  # no ORDER BY: a LIMIT then stops the index scan early
+@contextmanager
+def _planned_for_these_words() -> Iterator[None]:
+    """Statements run unprepared, so PostgreSQL plans each for the words it looks for. After a few runs of
+    the same SQL, psycopg prepares it (settings: prepare_threshold) and PostgreSQL may then keep one generic
+    plan for every word: a plan that reads the table in order, good for a common word, reads all of it for a
+    rare one (and an index plan the other way round)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    if not hasattr(raw, "prepare_threshold"):
+        yield
+        return
+    before = raw.prepare_threshold
+    raw.prepare_threshold = None
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = before
 
 
-def _search_postgres(
-    articles: QuerySet[Article], words: list[str], *, limit: int, any_word: bool, capped: bool, snippets: bool
-) -> list[Hit]:
+def _ranks_postgres(articles: QuerySet[Article], words: list[str], *, best: int, any_word: bool) -> list[Any]:
     cfg = config()
     query = _tsquery(words, cfg, any_word=any_word)
-    # Two steps: rank ids only (a narrow sort over the candidates), then read and quote the few rows shown;
-    # ranking whole rows with their joins made the sort carry kilobytes per match.
-    if capped:
-        candidates = _candidates(articles, query, _tsquery(words, cfg, any_word=any_word, weights="ABC"))
-    else:
-        candidates = _matches(articles).filter(search_vector=query)
-    ranked = (
-        Article.objects.filter(pk__in=candidates)
-        .annotate(rank=SearchRank(F("search_vector"), query))
-        .order_by("-rank", "pk")
-        .values_list("pk", "rank")[:limit]
-    )
-    ranks = dict(ranked)
+    head = _tsquery(words, cfg, any_word=any_word, weights="ABC")
+    with _planned_for_these_words():
+        return _ranked(articles, query, head, best=best)
+
+
+def _rows_postgres(
+    articles: QuerySet[Article], ids: list[int], words: list[str], *, any_word: bool, snippets: bool
+) -> tuple[dict[int, Article], dict[int, str]]:
+    cfg = config()
+    # The vector is never read back: left out of the rows.
+    shown = articles.filter(pk__in=ids).order_by().defer("search_vector", "replaced_by__search_vector")
+    if not snippets:
+        return {row.pk: row for row in shown}, {}
+    query = _tsquery(words, cfg, any_word=any_word)
     headline = SearchHeadline(
         "body_text", query, config=cfg, start_sel=START, stop_sel=STOP, max_words=SNIPPET_WORDS, min_words=12
     )
-    shown = articles.filter(pk__in=list(ranks))
-    rows = {row.pk: row for row in (shown.annotate(snippet=headline) if snippets else shown)}
-    return [
-        Hit(article=rows[pk], rank=float(rank), snippet=highlight(getattr(rows[pk], "snippet", "")))
-        for pk, rank in ranks.items()
-        if pk in rows
-    ]
-
-
-def among(articles: QuerySet[Article], ids: list[int]) -> QuerySet[Article]:
-    """``articles`` narrowed to ``ids``. On PostgreSQL the ids travel as one array: thousands of IN (...)
-    parameters cost more to plan than the search among them costs to run."""
-    if connection.vendor == "postgresql":
-        return articles.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", [ids]))
-    return articles.filter(pk__in=ids)
+    rows: dict[int, Article] = {}
+    quotes: dict[int, str] = {}
+    for row in shown.annotate(snippet=headline):
+        rows[row.pk], quotes[row.pk] = row, row.snippet
+    return rows, quotes
 
 
 def _fts_match(words: list[str], *, any_word: bool) -> str:
@@ -171,19 +213,35 @@ def _fts_match(words: list[str], *, any_word: bool) -> str:
     return (" OR " if any_word else " AND ").join(quoted)
 
 
-def _search_sqlite(articles: QuerySet[Article], words: list[str], *, limit: int, any_word: bool) -> list[Hit]:
+def _ranks_sqlite(
+    articles: QuerySet[Article], words: list[str], *, limit: int, offset: int, any_word: bool
+) -> list[Any]:
     visible_sql, visible_params = articles.order_by().values("pk").query.sql_with_params()
     # Only constants and the ORM's own parametrised SQL go into the text; user input travels as parameters.
     sql = (
-        f"SELECT rowid, -bm25({FTS_TABLE}, {FTS_WEIGHTS}), snippet({FTS_TABLE}, 3, %s, %s, '…', {SNIPPET_WORDS}) "  # noqa: S608 - see above
-        f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid IN ({visible_sql}) "
-        f"ORDER BY bm25({FTS_TABLE}, {FTS_WEIGHTS}), rowid LIMIT %s"
+        f"SELECT rowid, -bm25({FTS_TABLE}, {FTS_WEIGHTS}) FROM {FTS_TABLE} "  # noqa: S608 - see above
+        f"WHERE {FTS_TABLE} MATCH %s AND rowid IN ({visible_sql}) "
+        f"ORDER BY bm25({FTS_TABLE}, {FTS_WEIGHTS}), rowid LIMIT %s OFFSET %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [START, STOP, _fts_match(words, any_word=any_word), *visible_params, limit])
-        rows = cursor.fetchall()
-    found = articles.in_bulk([row[0] for row in rows])
-    return [Hit(article=found[pk], rank=float(rank), snippet=highlight(snip)) for pk, rank, snip in rows if pk in found]
+        cursor.execute(sql, [_fts_match(words, any_word=any_word), *visible_params, limit, offset])
+        return cursor.fetchall()
+
+
+def _rows_sqlite(
+    articles: QuerySet[Article], ids: list[int], words: list[str], *, any_word: bool, snippets: bool
+) -> tuple[dict[int, Article], dict[int, str]]:
+    rows = articles.in_bulk(ids)
+    if not snippets or not rows:
+        return rows, {}
+    marks = ", ".join(["%s"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid, snippet({FTS_TABLE}, 3, %s, %s, '…', {SNIPPET_WORDS}) FROM {FTS_TABLE} "  # noqa: S608 - constants and %s marks
+            f"WHERE {FTS_TABLE} MATCH %s AND rowid IN ({marks})",
+            [START, STOP, _fts_match(words, any_word=any_word), *rows],
+        )
+        return rows, dict(cursor.fetchall())
 
 
 def did_you_mean(articles: QuerySet[Article], text: str, *, found: int) -> str | None:
@@ -215,7 +273,7 @@ def near_words(word: str) -> list[str]:
     """Up to NEAR_WORDS vocabulary words close to ``word``, closest first: pg_trgm similarity on PostgreSQL
     (the trigram index of migration 0004), difflib on a bounded slice of words of about its length on SQLite."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with _planned_for_these_words(), connection.cursor() as cursor:
             # % is pg_trgm's "similar" operator, the one the index serves (pg_trgm.similarity_threshold: 0.3
             # unless the server says otherwise); the explicit bound keeps TRIGRAM_THRESHOLD the least either way.
             cursor.execute(

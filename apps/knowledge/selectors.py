@@ -30,6 +30,9 @@ from apps.knowledge.querysets import team_ids
 MAX_SUGGESTIONS = 5
 # Below this many hits the search page looks for a corrected query ("did you mean").
 FEW_RESULTS = 3
+# The search page: hits per page, and how many pages of the best matches it offers (matches are not counted).
+SEARCH_PAGE_SIZE = 20
+SEARCH_PAGES = 5
 
 
 def article_queryset_for(user: User | AnonymousUser) -> QuerySet[Article]:
@@ -50,6 +53,52 @@ def article_by_old_slug(user: User, slug: str) -> Article | None:
 
 def article_search(articles: QuerySet[Article], text: str, *, limit: int = 50) -> list[search.Hit]:
     return search.search(articles, text, limit=limit)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of ranked hits, shaped like a Paginator's page for the templates. Matches are never counted
+    (a common word matches tens of thousands): ``has_next`` says whether another page follows, and ``capped``
+    that more matches exist past the last page offered (SEARCH_PAGES pages of the best matches)."""
+
+    object_list: list[search.Hit]
+    number: int
+    has_next: bool
+    capped: bool
+
+    @property
+    def shown_most(self) -> int:
+        return SEARCH_PAGE_SIZE * SEARCH_PAGES
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_previous() or self.has_next
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def article_search_page(articles: QuerySet[Article], text: str, *, page: str | int | None) -> SearchPage:
+    """Page ``page`` (1 when not a number; at most SEARCH_PAGES) of the search of ``articles`` for ``text``:
+    the rows of that page only are read and quoted, plus one to know whether more follow."""
+    try:
+        number = min(max(int(page or 1), 1), SEARCH_PAGES)
+    except (TypeError, ValueError):
+        number = 1
+    size = SEARCH_PAGE_SIZE
+    hits = search.search(articles, text, limit=size + 1, offset=(number - 1) * size)
+    more = len(hits) > size
+    return SearchPage(
+        object_list=hits[:size],
+        number=number,
+        has_next=more and number < SEARCH_PAGES,
+        capped=more and number == SEARCH_PAGES,
+    )
 
 
 def article_did_you_mean(articles: QuerySet[Article], text: str, *, found: int) -> str | None:
@@ -79,23 +128,20 @@ def suggestions(user: User, *, item: CatalogItem | None, text: str) -> list[sear
     any word typed; with no text yet, the service's most viewed articles. An item whose service and itself have
     no article at all (a catch-all such as "Ask for help") is answered from the whole knowledge base."""
     articles = article_searchable_for(user)
-    narrowed = False
+    among: QuerySet[Any, Any] | None = None
     if item is not None:
-        # The ids first (one query), then the search among them: a service holds a few thousand articles, and a
-        # list lets PostgreSQL start from those rows rather than from every match of the words typed, which
-        # it then filtered (~125 ms at 100,000 articles; bench/knowledge_bench.py).
-        about = Article.services.through.objects.filter(service_id=item.service_id).values_list("article_id")
-        for_item = Article.items.through.objects.filter(catalogitem_id=item.pk).values_list("article_id")
-        ids = sorted({pk for (pk,) in about.union(for_item)})
-        if ids:
-            articles, narrowed = search.among(articles, ids), True
+        # A subquery, not a list of ids read first: PostgreSQL, planning for the words typed, starts from the
+        # service's rows (a few thousand) for common words and from the words' index for rare ones.
+        about = Article.services.through.objects.filter(service_id=item.service_id).values("article_id")
+        for_item = Article.items.through.objects.filter(catalogitem_id=item.pk).values("article_id")
+        if about.exists() or for_item.exists():
+            among = about.union(for_item)
         else:
             item = None  # nothing is about it: every article may answer, and no "most viewed" without words
-    # Among a service's articles every match is ranked; among all of them the capped candidate sets are.
-    hits = search.search(articles, text, limit=MAX_SUGGESTIONS, any_word=True, capped=not narrowed)
-    if hits or item is None or search.terms(text):
+    hits = search.search(articles, text, limit=MAX_SUGGESTIONS, any_word=True, among=among)
+    if hits or among is None or search.terms(text):
         return hits
-    top = articles.order_by("-views", "pk")[:MAX_SUGGESTIONS]
+    top = articles.filter(pk__in=among).order_by("-views", "pk")[:MAX_SUGGESTIONS]
     return [search.Hit(article=article, rank=0.0, snippet=search.highlight(article.summary)) for article in top]
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.vary import vary_on_headers
 from apps.accounts.http import AuthedRequest
 from apps.catalog.models import CatalogItem
 from apps.core.http import is_fragment
+from apps.core.links import site_url
 from apps.knowledge import search, selectors, services
 from apps.knowledge.choices import TRANSITIONS, ArticleState
 from apps.knowledge.exceptions import InvalidTransition, StaleArticle
@@ -56,13 +57,16 @@ def article_list(request: AuthedRequest) -> HttpResponse:
     if not filterset.is_valid():
         return render(request, template, {"filterset": filterset, "page": None}, status=400)
     text = filterset.form.cleaned_data.get("q") or ""
-    rows: Any = filterset.qs.prefetch_related("tags").order_by("title", "pk")
     did_you_mean = None
+    page: Any
     if text:
         articles = filterset.qs if filterset.form.cleaned_data.get("state") else filterset.qs.filter(state="published")
-        rows = selectors.article_search(articles, text)
-        did_you_mean = selectors.article_did_you_mean(articles, text, found=len(rows))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = selectors.article_search_page(articles, text, page=request.GET.get("page"))
+        if page.number == 1:
+            did_you_mean = selectors.article_did_you_mean(articles, text, found=len(page.object_list))
+    else:
+        rows = filterset.qs.prefetch_related("tags").order_by("title", "pk")
+        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filterset": filterset,
         "page": page,
@@ -333,7 +337,7 @@ def _link_write(
         # static/js/knowledge-link.js puts the text into the reply box once the link is recorded. JSON with
         # ASCII escapes: a header carries no raw non-Latin-1 text, and htmx reads the escapes back. The box is
         # named "field": htmx takes a "target" key of the detail as the element to fire the event on.
-        text = selectors.article_reply_text(article, url=request.build_absolute_uri(article.get_absolute_url()))
+        text = selectors.article_reply_text(article, url=site_url(article.get_absolute_url()))
         response["HX-Trigger"] = json.dumps({"knowledgeInsert": {"field": context["reply_field"], "text": text}})
     return response
 

@@ -25,7 +25,8 @@ def desk_request(transactional_db):
     return ServiceRequestFactory(item=item), article
 
 
-def test_agent_inserts_an_article_link_into_the_reply_and_links_it(page: Page, live_server, desk_request):
+def test_agent_inserts_an_article_link_into_the_reply_and_links_it(page: Page, live_server, desk_request, settings):
+    settings.SITE_URL = "https://help.example.com"  # the inserted link names the portal's public address
     sr, article = desk_request
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill("agent")
@@ -37,7 +38,7 @@ def test_agent_inserts_an_article_link_into_the_reply_and_links_it(page: Page, l
     reply.fill("Hello, please read")
     page.get_by_label("Find an article to insert or link").press_sequentially("vpn", delay=20)
     page.locator("#knowledge-link-results").get_by_role("button", name="Insert and link").click()
-    link = f"{live_server.url}{article.get_absolute_url()}"
+    link = f"https://help.example.com{article.get_absolute_url()}"
     expect(reply).to_have_value(f"Hello, please read\nVPN keeps disconnecting: Turn off sleep on the adapter.\n{link}")
     expect(page.locator("#knowledge-linked").get_by_role("link", name="VPN keeps disconnecting")).to_be_visible()
     assert ArticleLink.objects.filter(article=article, subject_id=str(sr.pk)).count() == 1

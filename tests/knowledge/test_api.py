@@ -15,13 +15,15 @@ def _client(client, user, scopes=("knowledge",), access="write"):
     return client
 
 
-def test_search_is_ranked_with_snippets_and_page_url(client, owner, make_article):
+def test_search_is_ranked_with_snippets_and_page_url(client, owner, make_article, settings):
+    settings.SITE_URL = "https://help.example.com/"
     make_article(title="Printer dock", body_md="A dock.")
     make_article(title="Laptop", body_md="Put the laptop in its dock.")
     body = _client(client, owner, access="read").get("/api/v1/articles/", {"q": "dock"}).json()
     assert [row["title"] for row in body["results"]] == ["Printer dock", "Laptop"]
     assert body["results"][1]["snippet"].count("<mark>") == 1
-    assert body["results"][0]["url"] == "http://testserver/knowledge/printer-dock/"
+    # From SITE_URL, not from the Host header of the request that asked.
+    assert body["results"][0]["url"] == "https://help.example.com/knowledge/printer-dock/"
 
 
 def test_scope_is_required(client, owner, make_article):

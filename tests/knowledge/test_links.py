@@ -144,8 +144,10 @@ def test_catalog_panel_is_empty_without_words(client_for, owner, make_article):
     assert "Connect to the VPN" not in body
 
 
-def test_insert_and_link_is_one_action(client_for, agent, sr, make_article):
-    """One click: the link is recorded (audited) and the answer names the reply box and the text to put there."""
+def test_insert_and_link_is_one_action(client_for, agent, sr, make_article, settings):
+    """One click: the link is recorded (audited) and the answer names the reply box and the text to put there;
+    the link is on SITE_URL, whatever Host the agent's browser sent."""
+    settings.SITE_URL = "https://help.example.com"
     article = make_article(title="Café VPN", summary="Turn off sleep on the adapter.")
     response = client_for(agent).post(
         panel_url(sr, "knowledge:link-answer"), {"article": article.slug}, HTTP_HX_REQUEST="true"
@@ -158,7 +160,7 @@ def test_insert_and_link_is_one_action(client_for, agent, sr, make_article):
     detail = json.loads(header)["knowledgeInsert"]
     assert detail == {
         "field": "id_body",
-        "text": f"Café VPN: Turn off sleep on the adapter.\nhttp://testserver{article.get_absolute_url()}",
+        "text": f"Café VPN: Turn off sleep on the adapter.\nhttps://help.example.com{article.get_absolute_url()}",
     }
     again = client_for(agent).post(
         panel_url(sr, "knowledge:link-answer"), {"article": article.slug}, HTTP_HX_REQUEST="true"

@@ -2,6 +2,7 @@
 snippets, permissions, retired articles and the index kept current."""
 
 import pytest
+from django.db import connection
 
 from apps.knowledge.models import ArticleAudience
 from apps.knowledge.search import search, terms
@@ -108,3 +109,46 @@ def test_an_item_nothing_is_about_gets_suggestions_from_every_article(make_artic
     make_article(title="Hidden VPN draft", publish=False)
     assert _titles(suggestions(owner, item=ask, text="my vpn drops")) == ["VPN drops"]
     assert suggestions(owner, item=ask, text="") == []
+
+
+def test_offset_pages_through_the_same_ranking(make_article, owner):
+    for n in range(5):
+        make_article(title=f"Dock model {n}", body_md="dock " * (n + 1))
+    everything = _titles(search(article_searchable_for(owner), "dock", limit=5))
+    assert len(everything) == 5
+    assert _titles(search(article_searchable_for(owner), "dock", limit=2, offset=2)) == everything[2:4]
+    assert search(article_searchable_for(owner), "dock", limit=2, offset=5) == []
+
+
+def test_snippets_can_be_left_out(make_article, owner):
+    make_article(title="Certificates", body_md="Install the VPN certificate before you connect.")
+    [hit] = search(article_searchable_for(owner), "certificate", snippets=False)
+    assert hit.article.title == "Certificates" and str(hit.snippet) == ""
+
+
+def test_title_hits_found_in_the_first_candidates_are_ranked_first(make_article, owner, monkeypatch):
+    """Past the cap, the first candidates already hold a title hit: ranked first without the second scan."""
+    monkeypatch.setattr("apps.knowledge.search.CANDIDATES", 2)
+    make_article(title="Dock firmware")
+    for n in range(4):
+        make_article(title=f"Body mention {n}", body_md="Restart the dock when it hangs.")
+    assert _titles(search(article_searchable_for(owner), "dock", limit=1)) == ["Dock firmware"]
+
+
+def test_ranking_statements_are_planned_for_their_words(make_article, owner, monkeypatch):
+    """PostgreSQL: the ranking statements are never prepared, so each is planned for the words it looks for
+    (a generic plan kept for every word reads the whole table for a rare one)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements and their generic plans are PostgreSQL's")
+    make_article(title="Dock firmware")
+    connection.ensure_connection()
+    raw = connection.connection
+    monkeypatch.setattr(raw, "prepare_threshold", 1)  # prepare every statement from its second run
+    for text in ["dock", "firmware", "dock", "firmware"] * 3:
+        assert _titles(search(article_searchable_for(owner), text)) == ["Dock firmware"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert prepared  # the other statements were prepared
+    assert not [statement for statement in prepared if "ts_rank" in statement]
+    assert raw.prepare_threshold == 1  # restored after each search

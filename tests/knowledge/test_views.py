@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from apps.accounts.display import person_of
 from apps.knowledge.choices import ArticleAudience
 from apps.knowledge.models import Feedback, SuggestionCount, SuggestionOpen
 from apps.knowledge.services import article_data_of, article_update
@@ -27,6 +28,29 @@ def test_htmx_search_answers_the_results_fragment(client_for, owner, make_articl
     body = response.content.decode()
     assert '<section id="article-results"' in body and "<html" not in body
     assert "Reset MFA" in body
+
+
+def test_search_pages_offer_the_best_matches_without_counting_them(client_for, owner, make_article, monkeypatch):
+    monkeypatch.setattr("apps.knowledge.selectors.SEARCH_PAGE_SIZE", 2)
+    monkeypatch.setattr("apps.knowledge.selectors.SEARCH_PAGES", 2)
+    for n in range(5):
+        make_article(title=f"Dock model {n}")
+    client = client_for(owner)
+    url = reverse("knowledge:article-list")
+    first = client.get(url, {"q": "dock"}).content.decode()
+    assert first.count("Dock model") == 2 and "Page 1<" in first and "page=2" in first
+    assert 'id="article-search-capped"' not in first
+    last = client.get(url, {"q": "dock", "page": 2}).content.decode()
+    assert last.count("Dock model") == 2 and "page=3" not in last
+    assert "Only the best 4 matches are shown" in last  # a fifth match exists past the last page offered
+    assert client.get(url, {"q": "dock", "page": "99"}).content.decode().count("Dock model") == 2  # the last page
+    assert client.get(url, {"q": "dock", "page": "x"}).content.decode().count("Dock model") == 2
+
+
+def test_a_search_with_few_matches_has_no_pager_nor_cap_note(client_for, owner, make_article):
+    make_article(title="Dock model")
+    body = client_for(owner).get(reverse("knowledge:article-list"), {"q": "dock"}).content.decode()
+    assert "Dock model" in body and "page=2" not in body and 'id="article-search-capped"' not in body
 
 
 def test_bad_filter_answers_400_per_field(client_for, owner):
@@ -99,6 +123,7 @@ def test_writer_creates_edits_and_diffs(client_for, agent, desk_team):
     history = client.get(reverse("knowledge:article-history", args=["printer-setup"]), {"old": 1, "new": 2})
     body = history.content.decode()
     assert 'class="diff-removed">- one' in body and 'class="diff-added">+ two' in body
+    assert str(person_of(agent)) in body and 'title="agent"' in body  # the author, shown as every page shows people
     restore = client.post(reverse("knowledge:article-restore", args=["printer-setup", 1]))
     assert restore.status_code == 302
 

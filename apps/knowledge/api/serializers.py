@@ -10,6 +10,7 @@ from rest_framework import serializers
 from apps.accounts.models import Team
 from apps.catalog.models import CatalogItem, Service
 from apps.core.api.serializers import StrictSerializer
+from apps.core.links import site_url
 from apps.knowledge.choices import ArticleAudience, ArticleState
 from apps.knowledge.models import Article, Revision
 from apps.knowledge.services import ArticleData, article_data_of
@@ -46,9 +47,7 @@ class ArticleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_url(self, article: Article) -> str:
-        request = self.context.get("request")
-        path = article.get_absolute_url()
-        return request.build_absolute_uri(path) if request is not None else path
+        return site_url(article.get_absolute_url())
 
     @extend_schema_field({"type": "string", "nullable": True})
     def get_snippet(self, article: Article) -> str | None:

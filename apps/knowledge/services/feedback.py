@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -37,19 +36,22 @@ def feedback_give(*, article: Article, user: User, helped: bool, comment: str = 
 
 
 def suggestions_shown(*, article_ids: list[int], item_id: int, day: dt.date | None = None) -> None:
-    """Count one showing of each article for the item today (one row per article, item and day)."""
-    day = day or timezone.localdate()
-    for article_id in article_ids:
-        counted = SuggestionCount.objects.filter(article_id=article_id, item_id=item_id, day=day).update(
-            shown=F("shown") + 1
+    """Count one showing of each article for the item today (one row per article, item and day): one statement
+    (an upsert on the row's unique constraint, PostgreSQL and SQLite alike) for every article of a request's
+    suggestions, rather than a statement and a commit per article. The unique constraint settles parallel
+    requests; the rows go in id order, so two requests counting the same articles wait rather than deadlock."""
+    ids = sorted({int(pk) for pk in article_ids})
+    if not ids:
+        return
+    day_value = connection.ops.adapt_datefield_value(day or timezone.localdate())
+    table = SuggestionCount._meta.db_table
+    rows = ", ".join(["(%s, %s, %s, 1)"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (article_id, item_id, day, shown) VALUES {rows} "  # noqa: S608 - constants and %s marks
+            f"ON CONFLICT (article_id, item_id, day) DO UPDATE SET shown = {table}.shown + 1",
+            [value for pk in ids for value in (pk, item_id, day_value)],
         )
-        if counted:
-            continue
-        try:
-            with transaction.atomic():
-                SuggestionCount.objects.create(article_id=article_id, item_id=item_id, day=day, shown=1)
-        except IntegrityError:  # created meanwhile by a parallel request: count on it
-            SuggestionCount.objects.filter(article_id=article_id, item_id=item_id, day=day).update(shown=F("shown") + 1)
 
 
 def suggestion_opened(*, article: Article, item_id: int, user: User, now: dt.datetime | None = None) -> SuggestionOpen:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core.links import site_url
 from apps.core.notifications import Email, notification_queue
 from apps.knowledge.choices import ArticleState
 from apps.knowledge.models import Article, ReviewReminder
@@ -31,7 +31,7 @@ def review_reminder_send(*, article_id: int, week: dt.date) -> list[int]:
                 ReviewReminder.objects.create(article=article, week=week)
         except IntegrityError:
             return []  # already reminded this week
-        url = settings.SITE_URL.rstrip("/") + article.get_absolute_url()
+        url = site_url(article.get_absolute_url())
         body = render_to_string("knowledge/email/review_reminder.txt", {"article": article, "url": url})
         subject = f"Article past its review date: {article.title}"
         emails = [Email(to=person.email, subject=subject, body=body) for person in _recipients(article)]
