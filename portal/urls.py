@@ -12,6 +12,8 @@ handler403 = permission_denied
 handler404 = page_not_found
 
 api_v1: list[URLPattern | URLResolver] = [
+    # First: pipelines poll the deployment gate, the busiest URL; every pattern tried before it costs each poll.
+    path("", include("apps.changes.api.urls")),
     # Who may read the schema and docs: settings.STEWARD_API_DOCS_PUBLIC (SPECTACULAR_SETTINGS' permission).
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file, so the docs page needs no inline script (CSP).
@@ -22,12 +24,12 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("apps.approvals.api.urls")),
     path("", include("apps.fulfillment.api.urls")),
     path("", include("apps.automation.api.urls")),
-    path("", include("apps.changes.api.urls")),
     path("", include("apps.knowledge.api.urls")),
 ]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("api/v1/", include((api_v1, "api"))),  # early: its prefix is its own, and pipelines poll under it
     path("admin/", admin.site.urls),
     path("accounts/", include("apps.accounts.urls")),
     path("requests/", include("apps.fulfillment.urls")),
@@ -36,7 +38,6 @@ urlpatterns = [
     path("changes/calendar/", include("apps.schedule.urls")),  # before changes/: its own prefix
     path("changes/", include("apps.changes.urls")),
     path("knowledge/", include("apps.knowledge.urls")),
-    path("api/v1/", include((api_v1, "api"))),
     path("", include("apps.schedule.public_urls")),  # /maintenance/ and /feeds/
     path("", include("apps.catalog.urls")),
 ]

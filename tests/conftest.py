@@ -12,6 +12,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from apps.changes import running
 from tests.factories import PASSWORD, CatalogItemFactory, TeamFactory, UserFactory
 
 
@@ -75,6 +76,7 @@ def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"  # uploaded attachments never land in var/
     cache.clear()  # API throttle buckets live in the cache: one test's calls must not count against the next
+    running.forget()  # the gate's process-local list of changes in progress
 
 
 def login(user) -> Client:

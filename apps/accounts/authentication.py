@@ -19,7 +19,7 @@ def _token_build(key: None, *, digest: str) -> Any:
 
 
 # Every API call by token reads this: compiled once per process (apps.core.precompiled).
-_TOKEN_BY_DIGEST = Precompiled(_token_build)
+_TOKEN_BY_DIGEST = Precompiled(_token_build, inline_constants=True)
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):

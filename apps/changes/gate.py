@@ -1,7 +1,8 @@
 """The deployment gate: go, wait or no-go for one change now, with its reasons in plain words.
 
 Reads only what is stored: the change's status, window, tier and score (scored when it was opened or edited;
-no rule is evaluated here), the windows (cached, apps.changes.windows.window_specs) and running changes.
+no rule is evaluated here), the windows (cached, apps.changes.windows.window_specs) and the changes in progress
+(cached, apps.changes.running).
 Fail closed: anything unexpected answers wait or no-go, never go.
 """
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 from apps.changes import conf, selectors
 from apps.changes.choices import ChangeStatus, GateDecision, WindowKind
 from apps.changes.models import Change
+from apps.changes.running import running_conflicts
 from apps.changes.services.approvals import approval_blockers, pending_teams, who_approves
 from apps.changes.windows import WindowSpec, window_specs, windows_meeting
 
@@ -72,6 +74,8 @@ def _pending(change: Change) -> GateAnswer:
     if change.status == S.ASSESSING:
         return GateAnswer(GateDecision.WAIT, ["The change is being assessed."])
     tier = f"Tier {change.tier} (score {change.risk_score})."
+    if hasattr(change, "service_teams"):  # bare services from change_for_gate: approvers are named below
+        selectors.gate_services(change)
     return GateAnswer(GateDecision.WAIT, [tier, *_approval_reasons(change)])
 
 
@@ -80,22 +84,14 @@ def _scheduled(change: Change, now: dt.datetime) -> GateAnswer:
         wait = int((change.planned_start - now).total_seconds()) + 1
         reason = f"Approved; its window starts at {_when(change.planned_start)}."
         return GateAnswer(GateDecision.WAIT, [reason], retry_after=min(wait, MAX_RETRY_SECONDS))
-    if _running_conflict(change):
-        running = selectors.conflicting_changes(change, statuses=[S.IN_PROGRESS])
+    running = running_conflicts(change)
+    if running:
         what = "is in progress on the same service and environment."
-        busy = [f"{other.number} ({other.title}) {what}" for other in running]
-        if busy:
-            return GateAnswer(GateDecision.WAIT, busy)
+        return GateAnswer(GateDecision.WAIT, [f"{other.number} ({other.title}) {what}" for other in running])
     approved = "approved by policy" if _approved_by_policy(change) else "approved"
     return GateAnswer(
         GateDecision.GO, [f"Tier {change.tier}, {approved}; inside its window until {_when(change.planned_end)}."]
     )
-
-
-def _running_conflict(change: Change) -> bool:
-    """Read from selectors.change_for_gate's annotation when the change came from there (the polled path)."""
-    known = getattr(change, "running_conflict", None)
-    return True if known is None else bool(known)
 
 
 def _approved_by_policy(change: Change) -> bool:

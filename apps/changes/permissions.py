@@ -38,6 +38,9 @@ def is_change_manager(user: User | AnonymousUser) -> bool:
 def can_open_change(user: User, services: Iterable[Service]) -> bool:
     """Staff roles open changes on any service; others only on services their teams own (read first: a pipeline's
     account owns its services, and its team ids cost less than the permission read)."""
+    services = list(services)
+    if user.owner_team_id is not None and all(s.owner_team_id == user.owner_team_id for s in services):
+        return True  # a service account on its own team's services (team_ids counts that team): nothing to read
     mine = team_ids(user)
     return all(service.owner_team_id in mine for service in services) or is_staff_role(user)
 

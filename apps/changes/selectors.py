@@ -5,17 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Aggregate, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.catalog.models import Service
 from apps.changes import conf
-from apps.changes.choices import FAILED_STATUSES, FINISHED_STATUSES, SCHEDULED_STATUSES, ChangeStatus
+from apps.changes.choices import FAILED_STATUSES, FINISHED_STATUSES, SCHEDULED_STATUSES
 from apps.changes.models import Change, ChangeApproval, Environment, RiskPolicy, StandardChangeTemplate, Window
+from apps.changes.running import running_stamp_annotations
 from apps.changes.windows import window_stamp_annotations
 from apps.core.models import AuditEvent
 from apps.core.precompiled import Precompiled
@@ -39,20 +42,45 @@ def change_detail_queryset_for(user: User | AnonymousUser) -> QuerySet[Change]:
     )
 
 
+class _Joined(Aggregate):
+    """The grouped texts joined with commas: STRING_AGG on PostgreSQL, GROUP_CONCAT on SQLite."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(expressions)s, ',')"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+def _service_teams() -> Subquery:
+    """``"service_id:owner_team_id,..."`` of the annotated change: what visibility and freezes need of its
+    services, without a query of its own."""
+    pair = Concat(
+        Cast("service_id", TextField()),
+        Value(":"),
+        Cast("service__owner_team_id", TextField()),
+        output_field=TextField(),
+    )
+    links = Change.services.through.objects.filter(change_id=OuterRef("pk")).order_by().values("change_id")
+    joined = links.annotate(pairs=_Joined(pair)).values("pairs")  # type: ignore[misc]  # django-stubs: annotation
+    return Subquery(joined, output_field=TextField())
+
+
 def _gate_row_build(key: None, *, pk: int) -> QuerySet[Change]:
-    """The change with two facts the gate needs beside its row: is another change on a shared service and the
-    same environment in progress inside its window, and did policy approve its current round."""
-    shared = Change.services.through.objects.filter(change_id=OuterRef(OuterRef("pk"))).values("service_id")
-    running = Change.objects.filter(
-        status=ChangeStatus.IN_PROGRESS,
-        environment_id=OuterRef("environment_id"),
-        planned_start__lt=OuterRef("planned_end"),
-        planned_end__gt=OuterRef("planned_start"),
-        services__in=shared,
-    ).exclude(pk=OuterRef("pk"))
+    """The change with what the gate needs beside its row, each a cheap subquery: did policy approve its current
+    round, its services' ids and owner teams, the windows' stamp and its environment's running-changes stamp
+    (apps.changes.running). No join over other changes: PostgreSQL would plan it anew on every poll."""
     by_policy = ChangeApproval.objects.filter(change_id=OuterRef("pk"), kind="policy", round=OuterRef("approval_round"))
-    return Change.objects.filter(pk=pk).annotate(
-        running_conflict=Exists(running), approved_by_policy=Exists(by_policy), **window_stamp_annotations()
+    return (
+        Change.objects.filter(pk=pk)
+        .order_by()
+        .annotate(
+            approved_by_policy=Exists(by_policy),
+            service_teams=_service_teams(),
+            **window_stamp_annotations(),
+            **running_stamp_annotations(),
+        )
     )
 
 
@@ -61,19 +89,27 @@ def _gate_services_build(key: None, *, change_id: int) -> QuerySet[Service]:
 
 
 # Polled by every waiting pipeline: both reads are compiled once per process (apps.core.precompiled).
-_GATE_ROW = Precompiled(_gate_row_build)
+_GATE_ROW = Precompiled(_gate_row_build, inline_constants=True)
 _GATE_SERVICES = Precompiled(_gate_services_build)
 
 
 def change_for_gate(pk: int) -> Change | None:
-    """What the gate reads of a change, in two queries and no SQL compiling: its row (annotated with
-    ``running_conflict``, ``approved_by_policy`` and the windows' stamp) and its services with their owner teams
-    and managers, put where ``change.services.all()`` finds them. Not scoped: permissions.get_change_for_gate
-    checks visibility."""
+    """What the gate reads of a change, in one query and no SQL compiling: its row, annotated (see
+    _gate_row_build). Its services are there for ``change.services.all()`` as bare rows (id and owner team
+    only): enough for visibility and freezes; gate_services reads them whole where names are shown. Not scoped:
+    permissions.get_change_for_gate checks visibility."""
     change = next(iter(_GATE_ROW(None, pk=pk)), None)
     if change is not None:
-        remember_services(change, list(_GATE_SERVICES(None, change_id=pk)))
+        joined: str | None = getattr(change, "service_teams", None)  # an annotation: NULL without services
+        pairs = (pair.split(":") for pair in (joined or "").split(",") if pair)
+        remember_services(change, [Service(pk=int(sid), owner_team_id=int(tid)) for sid, tid in pairs])
     return change
+
+
+def gate_services(change: Change) -> None:
+    """Replace the bare services of change_for_gate by whole ones (owner team and manager: the approvers' names
+    in a waiting answer), in one precompiled query."""
+    remember_services(change, list(_GATE_SERVICES(None, change_id=change.pk)))
 
 
 def remember_services(change: Change, services: list[Service]) -> None:
@@ -145,8 +181,8 @@ def _history_generation_keys(service_ids: list[int]) -> list[str]:
 
 
 def service_history(service_ids: Iterable[int], *, exclude_id: int | None) -> ServiceHistory:
-    """The 30-day history of a set of services that scoring reads: changes opened on them (``exclude_id`` not
-    counted) and their highest change failure rate.
+    """The 30-day history of a set of services that scoring reads: changes opened on them (``exclude_id``, the
+    change scored, not counted; None when it is not saved yet) and their highest change failure rate.
 
     Counting means reading every change of the last 30 days on those services: tens of milliseconds on a busy
     portal, for every change opened. So the answer is kept for conf.history_cache_seconds() per set of services
@@ -163,7 +199,7 @@ def service_history(service_ids: Iterable[int], *, exclude_id: int | None) -> Se
         return cached
     counted = recent_change_count(ids, exclude_id=exclude_id)
     history = ServiceHistory(counted, max(failure_rates(ids).values(), default=0.0))
-    with_this_one = ServiceHistory(counted + (exclude_id is not None), history.failure_rate_30d)
+    with_this_one = ServiceHistory(counted + 1, history.failure_rate_30d)  # the change scored, saved or about to be
     cache.set(key, with_this_one, conf.history_cache_seconds())  # the next change counts this one
     return history
 
@@ -179,7 +215,7 @@ def forget_service_history(service_ids: Iterable[int]) -> None:
 
 
 def _active_policy_build(key: None) -> QuerySet[RiskPolicy]:
-    return RiskPolicy.objects.filter(is_active=True)
+    return RiskPolicy.objects.filter(is_active=True).annotate(**window_stamp_annotations())
 
 
 _ACTIVE_POLICY = Precompiled(_active_policy_build)  # read by every score: compiled once
@@ -187,12 +223,45 @@ _ACTIVE_POLICY = Precompiled(_active_policy_build)  # read by every score: compi
 
 def active_policy() -> RiskPolicy | None:
     """The active version, its rules not read: scoring keeps an activated version's spec per process
-    (services.scoring.sealed_policy_spec); ``policy.rules.all()`` reads them where needed."""
+    (services.scoring.sealed_policy_spec); ``policy.rules.all()`` reads them where needed.
+
+    It carries the windows' stamp (``windows_count``, ``windows_last``) that scoring gives to
+    windows.window_specs, which then needs no query of its own.
+    """
     return next(iter(_ACTIVE_POLICY(None)), None)
 
 
 def environment_list() -> QuerySet[Environment]:
     return Environment.objects.order_by("position", "name")
+
+
+def _services_by_slug_build(superuser: bool, **slugs: Any) -> QuerySet[Service]:
+    # Service.objects.visible_to reads only whether the user is a superuser: a stand-in with that flag gives the
+    # same SQL (a rule that read more of the user would show as an id in the SQL, which Precompiled refuses).
+    viewer = User(is_superuser=superuser)
+    services = Service.objects.visible_to(viewer).select_related("owner_team__manager")
+    return services.filter(slug__in=[slugs[name] for name in sorted(slugs)])
+
+
+def _environment_by_slug_build(key: None, *, slug: Any) -> QuerySet[Environment]:
+    return Environment.objects.filter(slug=slug).order_by()
+
+
+# Read by every change opened (a pipeline's POST): compiled once per shape (apps.core.precompiled).
+_SERVICES_BY_SLUG = Precompiled(_services_by_slug_build)
+_ENVIRONMENT_BY_SLUG = Precompiled(_environment_by_slug_build)
+
+
+def services_by_slug(user: User | AnonymousUser, slugs: list[str]) -> dict[str, Service]:
+    """The services among ``slugs`` that ``user`` may name, by slug, with their owner teams and managers."""
+    if not user.is_authenticated or not slugs:
+        return {}
+    found = _SERVICES_BY_SLUG(user.is_superuser, **{f"s{i:02}": slug for i, slug in enumerate(slugs)})
+    return {service.slug: service for service in found}
+
+
+def environment_by_slug(slug: str) -> Environment | None:
+    return next(iter(_ENVIRONMENT_BY_SLUG(None, slug=slug)), None)
 
 
 def template_list() -> QuerySet[StandardChangeTemplate]:

@@ -8,6 +8,7 @@ model instances (select_related, prefetch_related and converters work as usual),
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -44,7 +45,29 @@ class _BoundQuery(Query):
         compiler = _shallow_copy(template)  # select, klass_info, annotation_col_map: read by the model iterables
         compiler.connection = connections[alias]  # this thread's connection
         compiler.as_sql = lambda *args, **kwargs: (sql, params)  # type: ignore[method-assign]  # the frozen SQL
+        compiler.get_converters = _converters_of(template, compiler.connection)  # type: ignore[method-assign,assignment]
         return compiler
+
+
+def _converters_of(template: SQLCompiler, connection: Any) -> Callable[[Any], dict[int, Any]]:
+    """The template's column converters for ``connection``, worked out once (per column and field, that is most
+    of the Python time of a one-row read) and kept on the template beside the connection they were made for."""
+    kept: dict[int, tuple[Any, dict[int, Any]]] = template.__dict__.setdefault("_precompiled_converters", {})
+
+    def get_converters(expressions: Any) -> dict[int, Any]:
+        found = kept.get(id(connection))
+        if found is None or found[0] is not connection:
+            found = (connection, type(template).get_converters(_with_connection(template, connection), expressions))
+            kept[id(connection)] = found
+        return found[1]
+
+    return get_converters
+
+
+def _with_connection(template: SQLCompiler, connection: Any) -> SQLCompiler:
+    compiler = _shallow_copy(template)
+    compiler.connection = connection
+    return compiler
 
 
 @dataclass(frozen=True)
@@ -76,10 +99,17 @@ class Precompiled(Generic[M]):
     run no query: ids written into the SQL text or queries run while building raise PrecompileError. A text key
     (an API token's digest) works as an id on a text column: the build compares the column to the placeholder,
     which the database adapter sends as its text.
+
+    ``inline_constants`` (PostgreSQL only) writes the build's own constants (statuses, kinds: texts, numbers,
+    booleans) into the SQL text and leaves only the ids as parameters. A prepared statement whose parameters
+    include a skewed constant (``status = 'in_progress'``: a few rows of 100,000) keeps being planned anew on
+    each run, because its generic plan, which cannot see the constant, looks dearer; with only ids left, PostgreSQL
+    settles on the generic plan after five runs and stops planning. For the hottest single-row reads.
     """
 
-    def __init__(self, build: Callable[..., QuerySet[M]]) -> None:
+    def __init__(self, build: Callable[..., QuerySet[M]], *, inline_constants: bool = False) -> None:
         self._build = build
+        self._inline_constants = inline_constants
         self._compiled: dict[Hashable, _Compiled] = {}
         self._lock = threading.Lock()
 
@@ -112,7 +142,48 @@ class Precompiled(Generic[M]):
         for placeholder in placeholders.values():
             if str(placeholder) in sql:
                 raise PrecompileError(f"An id was written into the SQL text: {sql}")
+        if self._inline_constants and connections[queryset.db].vendor == "postgresql":
+            sql, params = _inline(sql, tuple(params), frozenset(placeholders.values()))
         return _Compiled(queryset, compiler, sql, tuple(params), placeholders)
+
+
+_PARAMETER = re.compile(r"%%|%s")
+
+
+def _literal(value: Any) -> str | None:
+    """``value`` as PostgreSQL literal SQL (``%`` doubled for the adapter's formatting), or None to keep it a
+    parameter. Only the build's constants reach here, never what a caller gives."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, str):
+        text = str.__str__(value)  # a TextChoices member's own text
+        if "\x00" in text:
+            return None
+        return "'" + text.replace("'", "''").replace("%", "%%") + "'"  # standard_conforming_strings: on
+    return None
+
+
+def _inline(sql: str, params: tuple[Any, ...], placeholders: frozenset[int]) -> tuple[str, tuple[Any, ...]]:
+    kept: list[Any] = []
+    remaining = iter(params)
+    texts = {str(placeholder) for placeholder in placeholders}  # an id compared with a text column
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "%%":
+            return "%%"
+        value = next(remaining)
+        is_id = (
+            isinstance(value, int | str) and not isinstance(value, bool) and (value in placeholders or value in texts)
+        )
+        literal = None if is_id else _literal(value)
+        if literal is None:
+            kept.append(value)
+            return "%s"
+        return literal
+
+    return _PARAMETER.sub(replace, sql), tuple(kept)
 
 
 T = TypeVar("T")

@@ -8,6 +8,7 @@ from django.utils import timezone
 from apps.changes.choices import ChangeStatus
 from apps.changes.gate import gate_decide
 from apps.changes.models import Change
+from apps.changes.selectors import change_for_gate
 from apps.changes.services import change_decide, change_record_outcome, change_transition
 from tests.changes.factories import WindowFactory
 
@@ -18,6 +19,11 @@ pytestmark = pytest.mark.django_db
 def decide(change):
     change = Change.objects.prefetch_related("services").get(pk=change.pk)
     return gate_decide(change)
+
+
+def polled(change):
+    """The gate as pipelines meet it: the change read by selectors.change_for_gate (one precompiled query)."""
+    return gate_decide(change_for_gate(change.pk))
 
 
 def test_go_for_an_approved_change_inside_its_window(make_change):
@@ -84,6 +90,29 @@ def test_wait_while_a_conflicting_change_is_in_progress(make_change, owner):
     change_record_outcome(change=running, outcome="started", actor=owner)
     answer = decide(make_change())
     assert answer.decision == "wait" and f"{running.number} (Schema migration) is in progress" in answer.reasons[0]
+
+
+def test_the_polled_read_sees_a_change_start_and_finish_on_a_shared_service(make_change, owner):
+    """The gate keeps the changes in progress per environment; a start or a finish elsewhere is seen at once."""
+    change = make_change()
+    assert polled(change).decision == "go"
+    running = make_change(title="Schema migration")
+    change_record_outcome(change=running, outcome="started", actor=owner)
+    assert polled(change).decision == "wait"
+    assert polled(change).decision == "wait"  # from what the process kept: same stamp
+    change_record_outcome(change=running, outcome="succeeded", actor=owner)
+    assert polled(change).decision == "go"
+
+
+def test_the_polled_read_costs_one_query_and_names_approvers_when_waiting(
+    make_change, production, django_assert_num_queries
+):
+    change = make_change()
+    with django_assert_num_queries(1):
+        assert polled(change).decision == "go"
+    waiting = make_change(environment=production)
+    answer = polled(waiting)  # the row, then the services whole: the approvers' names are shown
+    assert answer.decision == "wait" and any("Waiting for approval from" in reason for reason in answer.reasons)
 
 
 def test_in_progress_stays_go(make_change, owner):

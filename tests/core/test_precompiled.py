@@ -71,3 +71,27 @@ def test_request_detail_read_keeps_each_users_visibility(owner, teammate, agent,
     agent_view = request_detail_get_for(agent, mine.pk)
     assert agent_view == mine and agent_view.__dict__["_viewer_in_team"] is True
     assert request_detail_get_for(admin_user, theirs.pk) == theirs
+
+
+@pytest.mark.django_db
+def test_inlined_constants_leave_only_the_ids_as_parameters_on_postgresql(owner, teammate, django_assert_num_queries):
+    """The build's constants (a status, a text with a quote and a percent sign) become SQL literals; the ids stay
+    parameters, and the rows are those of the same query compiled as usual."""
+    from django.db import connection
+
+    def build(key, *, user_id):
+        odd = "it's 100% odd"
+        return User.objects.filter(pk=user_id, is_active=True).exclude(username=odd).exclude(username__startswith="%")
+
+    inlined, plain = Precompiled(build, inline_constants=True), Precompiled(build)
+    for user in (owner, teammate):
+        with django_assert_num_queries(1) as captured:
+            assert [u.username for u in inlined(None, user_id=user.pk)] == [user.username]
+        assert [u.username for u in plain(None, user_id=user.pk)] == [user.username]
+    sql = captured.captured_queries[0]["sql"]
+    compiled = next(iter(inlined._compiled.values()))
+    if connection.vendor == "postgresql":
+        assert "'it''s 100% odd'" in sql and "LIKE '\\%%'" in sql  # LIKE: an escaped % then the wildcard
+        assert len(compiled.params) == 1  # the id alone
+    else:  # SQLite prepares nothing: its SQL keeps every parameter
+        assert len(compiled.params) > 1

@@ -1,7 +1,7 @@
-"""The changes API: open a change (idempotent for pipelines), the deployment gate, outcomes and decisions.
+"""The changes API: open a change (idempotent for pipelines), outcomes and decisions; the deployment gate, which
+pipelines poll, is apps.changes.api.gate_view (throttled per token in its own bucket, never per address).
 
-Every endpoint needs the ``changes`` scope on token calls (writes: a read-write token). The gate is polled by
-pipelines: it is throttled per token (its own bucket) and never per address.
+Every endpoint needs the ``changes`` scope on token calls (writes: a read-write token).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +21,7 @@ from rest_framework.response import Response
 
 from apps.accounts.api.permissions import HasScope
 from apps.accounts.http import signed_in_user
-from apps.changes import gate, selectors, services
+from apps.changes import selectors, services
 from apps.changes.api.pagination import ChangeCursorPagination
 from apps.changes.api.serializers import (
     ChangeCreateSerializer,
@@ -30,19 +29,16 @@ from apps.changes.api.serializers import (
     ChangeTransitionSerializer,
     ChangeUpdateSerializer,
     DecideSerializer,
-    GateSerializer,
     OutcomeSerializer,
     WindowSerializer,
 )
-from apps.changes.api.throttling import GateRateThrottle
-from apps.changes.choices import Decision, GateDecision
+from apps.changes.choices import Decision
 from apps.changes.exceptions import CiRunTaken, InvalidTransition, StaleChange
 from apps.changes.filters import ChangeApiFilterSet
 from apps.changes.models import Change, Window
-from apps.changes.permissions import can_report_outcome, get_change_for_gate, get_change_for_user, is_change_manager
+from apps.changes.permissions import can_report_outcome, get_change_for_user, is_change_manager
 from apps.core.api.etag import IF_MATCH, expected_version, with_etag
 from apps.core.api.exceptions import Conflict
-from apps.core.api.throttling import UserRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -152,33 +148,6 @@ class ChangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         else:
             response = self._answer(change)
         response["Location"] = response.data["url"]
-        return response
-
-    @extend_schema(parameters=[NUMBER], responses={200: GateSerializer, **_errors(401, 403, 404)})
-    @action(detail=True, methods=["get"], throttle_classes=[GateRateThrottle, UserRateThrottle], filterset_class=None)
-    def gate(self, request: Request, number: str | None = None) -> Response:
-        """go, wait or no-go for deploying now, with the reasons; ``Retry-After`` on wait."""
-        change = get_change_for_gate(signed_in_user(request), self.kwargs["number"])  # polled: the leanest lookup
-        self.check_object_permissions(request, change)
-        try:
-            answer = gate.gate_decide(change)
-        except Exception:  # fail closed: whatever went wrong, the pipeline waits and a person can look
-            logger.exception("gate failed for %s", change.number)
-            answer = gate.GateAnswer(GateDecision.WAIT, ["The gate could not decide; it will retry."], 30)
-        if answer.decision == GateDecision.GO:
-            services.change_gate_went(change=change)
-        body = {
-            "decision": answer.decision,
-            "reasons": answer.reasons,
-            "tier": change.tier,
-            "score": change.risk_score,
-            "policy_version": change.policy_version,
-            "rules_fired": change.rules_fired,
-            "change_url": settings.SITE_URL.rstrip("/") + change.get_absolute_url(),
-        }
-        response = Response(body)
-        if answer.retry_after is not None:
-            response["Retry-After"] = str(answer.retry_after)
         return response
 
     @extend_schema(

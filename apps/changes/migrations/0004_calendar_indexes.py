@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0003_catalog_managers'),
-        ('changes', '0003_policy_sealed_triggers'),
+        ("catalog", "0003_catalog_managers"),
+        ("changes", "0003_policy_sealed_triggers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='change',
-            index=models.Index(fields=['planned_end', 'planned_start'], name='changes_end_start_idx'),
+            model_name="change",
+            index=models.Index(fields=["planned_end", "planned_start"], name="changes_end_start_idx"),
         ),
         migrations.AddIndex(
-            model_name='change',
-            index=models.Index(fields=['updated_at'], name='changes_updated_idx'),
+            model_name="change",
+            index=models.Index(fields=["updated_at"], name="changes_updated_idx"),
         ),
     ]

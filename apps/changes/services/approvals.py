@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,7 +28,7 @@ from apps.changes.services.notify import change_notify_approvers, change_notify_
 from apps.changes.services.state import check_version, move
 from apps.changes.windows import window_specs, windows_meeting
 from apps.core.businesstime import BusinessCalendar
-from apps.core.services import audit_record
+from apps.core.services import audit_record, insert_with_events
 
 S = ChangeStatus
 COMMENT_MAX_CHARS = 5000
@@ -135,8 +137,8 @@ def _open_review(change: Change, team: Team, now: dt.datetime) -> None:
         audit_record(target=change, verb="review_opened", actor=None, team=team.slug, due_at=due.isoformat())
 
 
-def _approve(change: Change, *, actor: User | None, kind: str) -> Change:
-    now = timezone.now()
+def _approve(change: Change, *, actor: User | None, kind: str, now: dt.datetime | None = None) -> Change:
+    now = now or timezone.now()
     moved_window = _move_pipeline_window(change, now)
     emergency = change.type == ChangeType.EMERGENCY
     move(change, to=S.APPROVED, actor=actor, approved_at=now, freeze_override=emergency, **moved_window)
@@ -173,8 +175,16 @@ def _record_override(change: Change, actor: User | None) -> None:
 
 def change_route(*, change: Change, actor: User | None = None) -> Change:
     """After scoring: a low-tier change (not emergency) is approved by policy; others wait for approvers."""
+    route(change)()
+    return change
+
+
+def route(change: Change, *, now: dt.datetime | None = None) -> Callable[[], None]:
+    """change_route in two steps: this call moves the change, in memory while it is not inserted yet (lifecycle
+    writes a new change's row once, as it ends up); the step returned writes what needs the change's row (the
+    policy's approval, the approvers' emails). ``now``: when a change being opened was opened."""
     if change.tier == Tier.LOW and change.type != ChangeType.EMERGENCY:
-        ChangeApproval.objects.create(
+        approval = ChangeApproval(
             change=change,
             round=change.approval_round,
             kind=ApprovalKind.POLICY,
@@ -182,11 +192,15 @@ def change_route(*, change: Change, actor: User | None = None) -> Change:
             comment=f"Tier low under policy v{change.policy_version}.",
         )
         audit_record(target=change, verb="approval_decided", actor=None, kind=ApprovalKind.POLICY, decision="approved")
-        return _approve(change, actor=None, kind=ApprovalKind.POLICY)
+        _approve(change, actor=None, kind=ApprovalKind.POLICY, now=now)
+        return partial(insert_with_events, approval)  # with the events when opening a change (lifecycle)
     move(change, to=S.AWAITING_APPROVAL, actor=None)
+    return partial(_notify_approvers, change)
+
+
+def _notify_approvers(change: Change) -> None:
     approvers = [person for team in pending_teams(change) for person in approver_candidates(change, team)]
     change_notify_approvers(change=change, approvers=approvers, blockers=approval_blockers(change))
-    return change
 
 
 def _refusal(actor: User, change: Change) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,10 +21,10 @@ from apps.changes.choices import EDITABLE_STATUSES, TIER_RANK, TRANSITIONS, Chan
 from apps.changes.exceptions import CiRunTaken, InvalidTransition
 from apps.changes.models import Change, Environment, StandardChangeTemplate
 from apps.changes.permissions import can_edit_change, can_open_change
-from apps.changes.services.approvals import change_route
+from apps.changes.services.approvals import change_route, route
 from apps.changes.services.scoring import change_score
 from apps.changes.services.state import cas_update, check_version, move
-from apps.core.services import audit_batch, audit_record
+from apps.core.services import audit_batch, audit_record, insert_with_events
 
 S = ChangeStatus
 SHA = re.compile(r"^[0-9a-f]{7,64}$")
@@ -77,6 +78,9 @@ class ChangeData:
     paths: list[str] = field(default_factory=list)
     visible_to_end_users: bool = False
     public_title: str = ""
+
+
+ROW_FIELDS = tuple(f.name for f in dataclasses.fields(ChangeData) if f.name != "services")
 
 
 def _apply_template(data: ChangeData) -> None:
@@ -164,8 +168,8 @@ def _ci_actor(login: str) -> User | None:
 
 
 def _row_fields(data: ChangeData) -> dict[str, Any]:
-    values = dataclasses.asdict(data) | {"environment": data.environment, "template": data.template}
-    values.pop("services")
+    # Not dataclasses.asdict: it deep-copies every value, the services and the environment with their relations.
+    values = {name: getattr(data, name) for name in ROW_FIELDS}
     values["ci_actor"] = _ci_actor(data.ci_actor_login)
     return values
 
@@ -177,22 +181,34 @@ def change_create(*, requester: User, data: ChangeData, submit: bool = True, act
 
 
 def _create(*, requester: User, data: ChangeData, submit: bool = True, actor: User | None = None) -> Change:
-    """change_create inside the caller's transaction."""
-    change_validate(requester=requester, data=data, now=timezone.now())
-    change = Change.objects.create(requester=requester, **_row_fields(data))
-    change.services.add(*data.services)  # a new row: nothing to remove, so no read of the current set
-    selectors.remember_services(change, data.services)  # scoring and routing read them: no query
-    audit_record(
-        target=change,
-        verb="created",
-        actor=actor or requester,
-        type=change.type,
-        services=sorted(s.slug for s in data.services),
-        environment=data.environment.slug,
-        ci_run=change.ci_run_id or None,
-    )
-    if submit:
-        change_submit(change=change, actor=actor or requester)
+    """change_create inside the caller's transaction.
+
+    The change is opened, submitted, scored and routed in memory, then its row is inserted once as it ends up
+    (no UPDATE of a row just written), then its services, the policy's approval and the events, in order.
+    """
+    now = timezone.now()
+    change_validate(requester=requester, data=data, now=now)
+    change = Change(requester=requester, **_row_fields(data))
+    with audit_batch():  # the events take the change's id once its row is written
+        audit_record(
+            target=change,
+            verb="created",
+            actor=actor or requester,
+            type=change.type,
+            services=sorted(s.slug for s in data.services),
+            environment=data.environment.slug,
+            ci_run=change.ci_run_id or None,
+        )
+        after_insert = _submit(change, actor or requester, services=data.services, now=now) if submit else None
+        change.save(force_insert=True)
+        # A new row: its links cannot exist yet, so they are inserted as they are, with the events (services.add
+        # would check, and send m2m_changed, whose one listener renews the calendar feeds' mark: the new row's
+        # updated_at does).
+        for service in data.services:
+            insert_with_events(Change.services.through(change_id=change.pk, service_id=service.pk))
+        selectors.remember_services(change, data.services)  # routing and the answer read them: no query
+        if after_insert is not None:
+            after_insert()
     return change
 
 
@@ -228,9 +244,18 @@ def change_open_for_pipeline(*, requester: User, data: ChangeData) -> tuple[Chan
 
 def change_submit(*, change: Change, actor: User) -> Change:
     """Draft to assessing, scored, then routed (approved by policy or awaiting approval)."""
+    _submit(change, actor)()
+    return change
+
+
+def _submit(
+    change: Change, actor: User, *, services: list[Service] | None = None, now: dt.datetime | None = None
+) -> Callable[[], None]:
+    """change_submit up to the writes that need the change's row (approvals.route): a change not inserted yet
+    is moved and scored in memory, on ``services``, opened at ``now``."""
     move(change, to=S.ASSESSING, actor=actor)
-    change_score(change=change, actor=actor)
-    return change_route(change=change, actor=actor)
+    change_score(change=change, actor=actor, services=services)
+    return route(change, now=now)
 
 
 @transaction.atomic

@@ -10,12 +10,13 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.catalog.choices import Criticality
+from apps.catalog.models import Service
 from apps.changes import selectors
 from apps.changes.choices import Tier
 from apps.changes.models import Change, RiskPolicy
 from apps.changes.policy import Assessment, PolicySpec, RuleSpec, assess
 from apps.changes.policy.attributes import snapshot
-from apps.changes.windows import in_maintenance, window_specs
+from apps.changes.windows import WindowSpec, in_maintenance, window_specs
 from apps.core.services import audit_record
 
 CRITICALITY_RANK: dict[str, int] = {
@@ -55,14 +56,14 @@ def sealed_policy_spec(policy: RiskPolicy) -> PolicySpec:
     return spec
 
 
-def _most_critical(change: Change) -> Any:
-    services = sorted(change.services.all(), key=lambda s: (-CRITICALITY_RANK.get(s.criticality, 1), s.name))
-    return services[0] if services else None
+def _most_critical(services: list[Service]) -> Service | None:
+    ranked = sorted(services, key=lambda s: (-CRITICALITY_RANK.get(s.criticality, 1), s.name))
+    return ranked[0] if ranked else None
 
 
-def _timing(change: Change) -> dict[str, int]:
+def _timing(change: Change, services: list[Service]) -> dict[str, int]:
     """Weekday and hour of the planned start in the time zone of the most critical service's owner team."""
-    service = _most_critical(change)
+    service = _most_critical(services)
     zone = zoneinfo.ZoneInfo(service.owner_team.timezone if service else "UTC")
     start = change.planned_start.astimezone(zone)
     minutes = int((change.planned_end - change.planned_start).total_seconds() // 60)
@@ -78,14 +79,20 @@ def _service_history(change: Change, service_ids: list[int]) -> dict[str, Any]:
     }
 
 
-def change_attributes(change: Change) -> dict[str, Any]:
-    """The typed attribute snapshot policy rules see (apps.changes.policy.attributes documents each)."""
-    services = list(change.services.all())
+def change_attributes(
+    change: Change, services: list[Service] | None = None, windows: list[WindowSpec] | None = None
+) -> dict[str, Any]:
+    """The typed attribute snapshot policy rules see (apps.changes.policy.attributes documents each).
+
+    ``services``: the change's services, given when the change is not saved yet (``change.services`` needs a row);
+    ``windows``: windows.window_specs() when the caller has them.
+    """
+    services = list(change.services.all()) if services is None else services
     service_ids = [service.pk for service in services]
-    top = _most_critical(change)
+    top = _most_critical(services)
     criticality = top.criticality if top else Criticality.MEDIUM
     maintenance = in_maintenance(
-        window_specs(),
+        window_specs() if windows is None else windows,
         service_ids=service_ids,
         environment_id=change.environment_id,
         start=change.planned_start,
@@ -109,7 +116,7 @@ def change_attributes(change: Change) -> dict[str, Any]:
             "has_test_evidence": change.has_test_evidence,
             "in_maintenance_window": maintenance,
             "by_pipeline": change.by_pipeline,
-            **_timing(change),
+            **_timing(change, services),
             **_service_history(change, service_ids),
         }
     )
@@ -122,13 +129,15 @@ def _no_policy(values: dict[str, Any]) -> Assessment:
     return Assessment(score=0, tier=Tier.HIGH, policy_version=0, attributes=values, rules_fired=[error])
 
 
-def change_score(*, change: Change, actor: User | None = None) -> Assessment:
+def change_score(*, change: Change, actor: User | None = None, services: list[Service] | None = None) -> Assessment:
     """Assess ``change`` with the active policy and store the decision with its inputs (and an audit row).
 
-    Called inside the caller's transaction (lifecycle services); writes only the scoring columns.
+    Called inside the caller's transaction (lifecycle services); writes only the scoring columns. A change not
+    inserted yet (lifecycle opens a change in one INSERT) is scored in memory, on the ``services`` given.
     """
-    values = change_attributes(change)
     policy = selectors.active_policy()
+    stamp = (policy.windows_count, policy.windows_last) if policy else None  # type: ignore[attr-defined]
+    values = change_attributes(change, services, window_specs(stamp))
     result = assess(sealed_policy_spec(policy), values) if policy else _no_policy(values)
     fields = {
         "risk_score": result.score,
@@ -140,7 +149,8 @@ def change_score(*, change: Change, actor: User | None = None) -> Assessment:
         "checks": result.checks,
         "scored_at": timezone.now(),
     }
-    Change.objects.filter(pk=change.pk).update(**fields)
+    if change.pk is not None:
+        Change.objects.filter(pk=change.pk).update(**fields)
     for name, value in fields.items():
         setattr(change, name, value)
     audit_record(

@@ -20,13 +20,17 @@ def check_version(change: Change, expected_version: int | None) -> None:
 
 
 def cas_update(change: Change, **fields: Any) -> None:
-    """Write ``fields`` only while the row still has the status and version read into ``change``; bump version."""
+    """Write ``fields`` only while the row still has the status and version read into ``change``; bump version.
+
+    A change not inserted yet is changed in memory only: lifecycle writes a new change's row once, as it ends up.
+    """
     now = timezone.now()
-    moved = Change.objects.filter(pk=change.pk, status=change.status, version=change.version).update(
-        version=F("version") + 1, updated_at=now, **fields
-    )
-    if moved != 1:
-        raise StaleChange(change.number)
+    if change.pk is not None:
+        moved = Change.objects.filter(pk=change.pk, status=change.status, version=change.version).update(
+            version=F("version") + 1, updated_at=now, **fields
+        )
+        if moved != 1:
+            raise StaleChange(change.number)
     # The row is now what was read plus what was written (the compare-and-set guarantees it): set that in memory
     # rather than read the row back, which would also drop the services prefetched for scoring and routing.
     change.version += 1
