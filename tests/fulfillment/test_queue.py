@@ -2,6 +2,7 @@
 count, a pinned query count, bulk actions all-or-nothing, saved filters, CSV export, canned replies."""
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -13,9 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from apps.accounts.models import TeamHoliday
 from apps.fulfillment.choices import RequestStatus
 from apps.fulfillment.models import CannedReply, SavedFilter, ServiceRequest
 from apps.fulfillment.selectors.queue import COUNT_CAP
+from apps.fulfillment.selectors.sla import calendar_for_team, clock_text
 from tests.factories import CatalogItemFactory, ServiceFactory, TeamFactory, UserFactory
 from tests.fulfillment.factories import ServiceRequestFactory
 
@@ -511,16 +514,53 @@ def test_query_count_with_sla_clocks_and_a_count_is_pinned(client_for, owner, it
     client = client_for(agent)
     due = timezone.now() + dt.timedelta(hours=3)
     ServiceRequestFactory.create_batch(55, requester=owner, item=item, status=S.IN_PROGRESS, due_at=due)
-    # the six above, plus the capped count (a next page exists) and the page's team calendars (one query)
-    with django_assert_num_queries(8):
+    # the six above: the capped count (a next page exists) and the team calendars come in the page's query
+    with django_assert_num_queries(6):
         client.get(QUEUE)
     other = TeamFactory(slug="other-desk")
+    TeamHoliday.objects.create(team_id=other.pk, date=dt.date(2030, 1, 1))
     agent.teams.add(other)
     other_item = CatalogItemFactory(fulfilling_team=other)
     ServiceRequestFactory.create_batch(30, requester=owner, item=other_item, status=S.IN_PROGRESS, due_at=due)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         response = client.get(QUEUE)
     assert len(numbers_in(response.content.decode())) == 50
+    with django_assert_num_queries(6):
+        response = client.get(QUEUE, {"page": "2"})
+    assert len(numbers_in(response.content.decode())) == 35 and "85 requests match" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_page_past_the_end_still_says_how_many_match(client_for, owner, item, agent):
+    ServiceRequestFactory.create_batch(55, requester=owner, item=item)
+    body = client_for(agent).get(QUEUE, {"page": "3"}).content.decode()
+    assert "55 requests match" in body and not numbers_in(body)
+
+
+@pytest.mark.django_db
+def test_the_sla_column_skips_the_teams_holidays(client_for, make_sr, agent, desk_team):
+    # Every day is a working day, 00:00-23:59 in UTC, except tomorrow: a holiday of the team.
+    desk_team.working_days = [0, 1, 2, 3, 4, 5, 6]
+    desk_team.workday_start, desk_team.workday_end = dt.time(0, 0), dt.time(23, 59, 59)
+    desk_team.save()
+    now = timezone.now()
+    TeamHoliday.objects.create(team=desk_team, date=(now + dt.timedelta(days=1)).date())
+    TeamHoliday.objects.create(team=desk_team, date=(now + dt.timedelta(days=30)).date())
+    due = now + dt.timedelta(days=2, hours=2, minutes=10, seconds=30)
+    sr = make_sr(status=S.IN_PROGRESS, due_at=due)
+    calendar = calendar_for_team(desk_team)
+    expected = clock_text(status=sr.status, due_at=due, overdue=False, calendar=calendar, now=timezone.now()).text
+    without = clock_text(
+        status=sr.status,
+        due_at=due,
+        overdue=False,
+        calendar=dataclasses.replace(calendar, holidays=frozenset()),
+        now=timezone.now(),
+    ).text
+    assert expected != without  # the holiday counts
+    body = client_for(agent).get(QUEUE).content.decode()
+    cells = dict(re.findall(r'href="/requests/(SR-\d+)/".*?class="sla sla-\w+"[^>]*>([^<]+)<', body))
+    assert cells[sr.number] == expected
 
 
 @pytest.mark.django_db

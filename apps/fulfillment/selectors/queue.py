@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Func, IntegerField, Q, QuerySet, Subquery, TextField
 
-from apps.accounts.models import Team, User
+from apps.accounts.models import Team, TeamHoliday, User
 from apps.accounts.selectors import team_ids_for
 from apps.catalog.models import CatalogItem
 from apps.core.businesstime import BusinessCalendar
@@ -26,6 +26,8 @@ QUEUE_ROW_FIELDS = (
     "item__name", "requester__username", "requester__first_name", "requester__last_name", "assignee__username",
     "assignee__first_name", "assignee__last_name",
 )  # fmt: skip
+# The row's team calendar (the SLA column's business time), read with the row: no query of its own.
+CALENDAR_FIELDS = ("team__timezone", "team__workday_start", "team__workday_end", "team__working_days")
 
 
 def queue_teams_for(user: User | AnonymousUser) -> QuerySet[Team]:
@@ -95,20 +97,58 @@ class QueuePage:
         return self.number - 1
 
 
+# Beyond this many matches the queue says "more than 1,000" instead of counting a million rows.
+COUNT_CAP = 1000
+
+
+class _CappedCount(Subquery):
+    """``(SELECT COUNT(*) FROM (<at most COUNT_CAP + 1 ids>))``: the capped count as a column of the page's
+    query. Uncorrelated, so the database runs it once per query (an init plan), not once per row."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) capped)"
+    output_field = IntegerField()
+
+
+class _TeamHolidays(Func):
+    """The holidays of the row's team as "YYYY-MM-DD,..." (NULL when it has none): STRING_AGG on PostgreSQL,
+    GROUP_CONCAT on SQLite (which stores dates as that text). Written as SQL: an ORM subquery compiled per page
+    cost more Python than the database spent on it."""
+
+    arity = 1
+    output_field = TextField()
+    template = (
+        "(SELECT STRING_AGG(TO_CHAR(h.date, 'YYYY-MM-DD'), ',') FROM %(table)s h WHERE h.team_id = %(expressions)s)"
+    )
+
+    def __init__(self, team_id: str) -> None:
+        super().__init__(team_id, table=TeamHoliday._meta.db_table)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        template = "(SELECT GROUP_CONCAT(h.date, ',') FROM %(table)s h WHERE h.team_id = %(expressions)s)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+def _capped_count(queryset: QuerySet[ServiceRequest]) -> _CappedCount:
+    return _CappedCount(queryset.order_by().values("pk")[: COUNT_CAP + 1])
+
+
 def queue_page(queryset: QuerySet[ServiceRequest], *, number: Any, page_size: int, max_page: int = 10_000) -> QueuePage:
-    """Page ``number`` (clamped) of ``queryset``: rows of QUEUE_ROW_FIELDS (and ``is_overdue`` when annotated)."""
+    """Page ``number`` (clamped) of ``queryset`` in one query: rows of QUEUE_ROW_FIELDS (and ``is_overdue`` when
+    annotated), each with its team's calendar (CALENDAR_FIELDS and ``team_holidays``, see _TeamHolidays) and
+    ``match_count``, the capped count of the whole queryset (read by queue_count)."""
     try:
         page = min(max(int(number), 1), max_page)
     except (TypeError, ValueError):
         page = 1
     start = (page - 1) * page_size
-    fields = [*QUEUE_ROW_FIELDS, *(["is_overdue"] if "is_overdue" in queryset.query.annotations else [])]
-    rows = list(queryset.values(*fields)[start : start + page_size + 1])
-    return QueuePage(object_list=rows[:page_size], number=page, has_next=len(rows) > page_size)
-
-
-# Beyond this many matches the queue says "more than 1,000" instead of counting a million rows.
-COUNT_CAP = 1000
+    fields = [
+        *QUEUE_ROW_FIELDS,
+        *CALENDAR_FIELDS,
+        *(["is_overdue"] if "is_overdue" in queryset.query.annotations else []),
+    ]
+    rows = queryset.values(*fields, team_holidays=_TeamHolidays("team_id"), match_count=_capped_count(queryset))
+    found = list(rows[start : start + page_size + 1])
+    return QueuePage(object_list=found[:page_size], number=page, has_next=len(found) > page_size)
 
 
 @dataclass(frozen=True)
@@ -120,33 +160,34 @@ class QueueCount:
 
 
 def queue_count(queryset: QuerySet[ServiceRequest], page: QueuePage) -> QueueCount:
-    """The number of matches, cheap at a million rows: the first page without a next one is its own count (no
-    query); otherwise a count over at most COUNT_CAP + 1 ids (the database stops there)."""
+    """The number of matches, cheap at a million rows: the first page without a next one is its own count; any
+    other page's rows carry it (queue_page: a count over at most COUNT_CAP + 1 ids, where the database stops).
+    Only a page past the end has no row to carry it and counts on its own."""
     if page.number == 1 and not page.has_next:
         return QueueCount(len(page.object_list), capped=False)
-    found = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
+    if page.object_list:
+        found = page.object_list[0]["match_count"]
+    else:
+        found = queryset.order_by().values("pk")[: COUNT_CAP + 1].count()
     return QueueCount(min(found, COUNT_CAP), capped=found > COUNT_CAP)
 
 
-def team_calendars(team_ids: Iterable[int]) -> dict[int, BusinessCalendar]:
-    """The business calendars of ``team_ids`` in one query (teams joined with their holidays): the queue's SLA
-    column counts time left in each request's team's business hours."""
-    ids = sorted(set(team_ids))
-    if not ids:
-        return {}
-    rows = Team.objects.filter(pk__in=ids).values_list(
-        "pk", "timezone", "workday_start", "workday_end", "working_days", "holidays__date"
-    )
-    teams: dict[int, Any] = {}
-    holidays: dict[int, set[Any]] = {}
-    for pk, *team, holiday in rows:
-        teams[pk] = team
-        if holiday is not None:
-            holidays.setdefault(pk, set()).add(holiday)
-    return {
-        pk: calendar_from_values(tz, start, end, days, holidays.get(pk, ()))
-        for pk, (tz, start, end, days) in teams.items()
-    }
+def row_calendars(rows: list[dict[str, Any]]) -> dict[int, BusinessCalendar]:
+    """The business calendar of each team of queue_page's ``rows``, built once per team from the columns its
+    rows carry (no query): the queue's SLA column counts time left in the team's business hours."""
+    calendars: dict[int, BusinessCalendar] = {}
+    for row in rows:
+        if row["team_id"] in calendars:
+            continue
+        holidays = [dt.date.fromisoformat(day) for day in (row["team_holidays"] or "").split(",") if day]
+        calendars[row["team_id"]] = calendar_from_values(
+            row["team__timezone"],
+            row["team__workday_start"],
+            row["team__workday_end"],
+            row["team__working_days"],
+            holidays,
+        )
+    return calendars
 
 
 def _saved_filters_build(key: None, *, user_id: int) -> QuerySet[SavedFilter]:

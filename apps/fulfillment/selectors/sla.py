@@ -11,6 +11,7 @@ When the clock runs (decided here, used by services.sla and the queue):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -49,13 +50,20 @@ def calendar_for_team(team: Any) -> BusinessCalendar:
     return calendar_from_values(team.timezone, team.workday_start, team.workday_end, team.working_days, holidays)
 
 
+@functools.cache
+def known_zones() -> frozenset[str]:
+    """The IANA zones this process knows: read once (``zoneinfo.available_timezones`` walks the tz database on
+    disk at every call, which cost the queue more than rendering its rows)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def calendar_from_values(
     tz: str, start: dt.time, end: dt.time, working_days: Any, holidays: Iterable[dt.date]
 ) -> BusinessCalendar:
     """A calendar from a team's columns (calendar_for_team's rules for values the admin should not allow)."""
     days = frozenset(d for d in (working_days or []) if isinstance(d, int) and 0 <= d <= 6)
     return BusinessCalendar(
-        tz=tz if tz in zoneinfo.available_timezones() else "UTC",
+        tz=tz if tz in known_zones() else "UTC",
         workday_start=start,
         workday_end=end,
         working_days=days or DEFAULT_WORKING_DAYS,

@@ -23,7 +23,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from apps.accounts.display import name_of, person_html
+from apps.accounts.display import name_of
 from apps.accounts.http import AuthedRequest
 from apps.accounts.models import User
 from apps.core.businesstime import BusinessCalendar
@@ -142,8 +142,8 @@ class _LocalTimes:
 
 
 def _sla(rows: list[dict[str, Any]]) -> Any:
-    """A row's SLA clock text in its team's business time (one query for the page's team calendars)."""
-    calendars = selectors.team_calendars(row["team_id"] for row in rows if row["due_at"] is not None)
+    """A row's SLA clock text in its team's business time (the calendars come with the rows: no query)."""
+    calendars = selectors.row_calendars([row for row in rows if row["due_at"] is not None])
     now = timezone.now()
 
     def clock(row: dict[str, Any]) -> ClockText:
@@ -157,7 +157,6 @@ def _sla(rows: list[dict[str, Any]]) -> Any:
 def rows_html(rows: list[dict[str, Any]], user: User, work_team_ids: frozenset[int], everywhere: bool) -> SafeString:
     """The queue's <tr> elements for selectors.queue.QUEUE_ROW_FIELDS rows."""
     context = {
-        "person": person_html,
         "person_name": name_of,
         "sla": _sla(rows),
         "open_statuses": OPEN_STATUSES,
