@@ -34,6 +34,7 @@ class ChangeFilterSet(django_filters.FilterSet):
         to_field_name="slug",
         method="filter_service",
         empty_label="Any service",
+        label="Service",  # a method filter has no model field to name it ("[invalid name]" otherwise)
     )
     service_id = IdFilter(method="filter_service_id", label="Service id")
     requester = django_filters.CharFilter(field_name="requester__username", label="Requester")

@@ -70,14 +70,18 @@ def can_see_change(user: User, change: Change) -> bool:
     """What ChangeQuerySet.visible_to says, on a change already read (its services prefetched)."""
     if change.requester_id == user.pk:
         return True
-    return not owner_team_ids(change).isdisjoint(team_ids(user)) or is_staff_role(user)
+    owners = owner_team_ids(change)
+    if isinstance(user, User) and user.owner_team_id in owners:
+        return True  # a service account of an owner team (team_ids counts it): no membership to read
+    return not owners.isdisjoint(team_ids(user)) or is_staff_role(user)
 
 
-def get_change_for_gate(user: User, number: str) -> Change:
-    """The gate's lookup: two queries (selectors.change_for_gate), visibility checked on them in the order that
-    costs a pipeline nothing (its own change) and staff the permission read last."""
+def get_change_for_gate(user: User, number: str, *, token_id: int | None = None) -> Change:
+    """The gate's lookup: one query (selectors.change_for_gate; ``token_id``: a remembered token to check in it),
+    visibility checked on it in the order that costs a pipeline nothing (its own change) and staff the
+    permission read last."""
     pk = parse_number(number)
-    change = change_for_gate(pk) if pk is not None else None
+    change = change_for_gate(pk, token_id=token_id) if pk is not None else None
     if change is None or not can_see_change(user, change):
         raise Http404("No such change.")
     return change

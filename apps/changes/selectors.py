@@ -13,6 +13,7 @@ from django.db.models import Aggregate, Count, Exists, OuterRef, Prefetch, Q, Qu
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
+from apps.accounts.authentication import token_is_valid
 from apps.accounts.models import User
 from apps.catalog.models import Service
 from apps.changes import conf
@@ -67,11 +68,13 @@ def _service_teams() -> Subquery:
     return Subquery(joined, output_field=TextField())
 
 
-def _gate_row_build(key: None, *, pk: int) -> QuerySet[Change]:
+def _gate_row_build(key: None, *, pk: int, token_id: int | None) -> QuerySet[Change]:
     """The change with what the gate needs beside its row, each a cheap subquery: did policy approve its current
     round, its services' ids and owner teams, the windows' stamp and its environment's running-changes stamp
-    (apps.changes.running). No join over other changes: PostgreSQL would plan it anew on every poll."""
+    (apps.changes.running), and, for a remembered token, whether it is still valid (token_valid). No join over
+    other changes: PostgreSQL would plan it anew on every poll."""
     by_policy = ChangeApproval.objects.filter(change_id=OuterRef("pk"), kind="policy", round=OuterRef("approval_round"))
+    token = {} if token_id is None else {"token_valid": token_is_valid(token_id)}
     return (
         Change.objects.filter(pk=pk)
         .order_by()
@@ -80,6 +83,7 @@ def _gate_row_build(key: None, *, pk: int) -> QuerySet[Change]:
             service_teams=_service_teams(),
             **window_stamp_annotations(),
             **running_stamp_annotations(),
+            **token,
         )
     )
 
@@ -93,12 +97,13 @@ _GATE_ROW = Precompiled(_gate_row_build, inline_constants=True)
 _GATE_SERVICES = Precompiled(_gate_services_build)
 
 
-def change_for_gate(pk: int) -> Change | None:
+def change_for_gate(pk: int, *, token_id: int | None = None) -> Change | None:
     """What the gate reads of a change, in one query and no SQL compiling: its row, annotated (see
-    _gate_row_build). Its services are there for ``change.services.all()`` as bare rows (id and owner team
-    only): enough for visibility and freezes; gate_services reads them whole where names are shown. Not scoped:
+    _gate_row_build; ``token_id``: also check that API token, remembered by the caller without a query of its
+    own). Its services are there for ``change.services.all()`` as bare rows (id and owner team only): enough for
+    visibility and freezes; gate_services reads them whole where names are shown. Not scoped:
     permissions.get_change_for_gate checks visibility."""
-    change = next(iter(_GATE_ROW(None, pk=pk)), None)
+    change = next(iter(_GATE_ROW(None, pk=pk, token_id=token_id)), None)
     if change is not None:
         joined: str | None = getattr(change, "service_teams", None)  # an annotation: NULL without services
         pairs = (pair.split(":") for pair in (joined or "").split(",") if pair)

@@ -67,3 +67,47 @@ def test_the_gates_own_bucket_refuses_with_retry_after(make_change, pipeline, mo
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     other = token_client(pipeline)  # a bucket per token
     assert other.get(gate_url(change)).status_code == 200
+
+
+def test_a_remembered_token_costs_no_query_of_its_own_and_is_still_checked(
+    make_change, pipeline, django_assert_num_queries
+):
+    from apps.accounts.models import ApiToken
+    from apps.accounts.services import token_revoke
+
+    change = make_change()
+    client = token_client(pipeline)
+    assert client.get(gate_url(change)).status_code == 200  # authenticated: the token is remembered
+    with django_assert_num_queries(1):  # the change, with the token's validity
+        assert client.get(gate_url(change)).json()["decision"] == "go"
+    token = ApiToken.objects.get(user=pipeline)
+    token_revoke(token=token, actor=pipeline)
+    assert client.get(gate_url(change)).status_code == 401  # at once, remembered or not
+
+
+@pytest.mark.parametrize("spoil", ["expired", "user_inactive"])
+def test_a_remembered_token_that_expired_or_whose_user_left_is_refused_at_once(make_change, pipeline, spoil):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.accounts.models import ApiToken, User
+
+    change = make_change()
+    client = token_client(pipeline)
+    assert client.get(gate_url(change)).status_code == 200
+    if spoil == "expired":
+        ApiToken.objects.filter(user=pipeline).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    else:
+        User.objects.filter(pk=pipeline.pk).update(is_active=False)
+    assert client.get(gate_url(change)).status_code == 401
+
+
+def test_a_token_is_remembered_for_a_minute_only(make_change, pipeline, mocker, django_assert_num_queries):
+    change = make_change()
+    client = token_client(pipeline)
+    client.get(gate_url(change))
+    clock = mocker.patch("apps.accounts.authentication.time.monotonic")
+    clock.return_value = 10**9  # long after
+    with django_assert_num_queries(2):  # the token read again, then the change (last use: written once a minute)
+        assert client.get(gate_url(change)).status_code == 200
