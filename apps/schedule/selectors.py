@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -138,7 +141,9 @@ class EpochMs(Func):
     """An instant as whole milliseconds since 1970-01-01 UTC, computed by the database (what FullCalendar reads)."""
 
     output_field = BigIntegerField()
-    template = "CAST(ROUND(EXTRACT(EPOCH FROM %(expressions)s) * 1000) AS bigint)"
+    # date_part is double precision: EXTRACT is numeric since PostgreSQL 14, whose arithmetic made the month's query
+    # a third slower. A double holds epoch milliseconds exactly to well below the millisecond.
+    template = "CAST(ROUND(date_part('epoch', %(expressions)s) * 1000) AS bigint)"
 
     def get_db_converters(self, connection: Any) -> list[Any]:
         return []  # already an int from both databases: no per-row conversion
@@ -154,9 +159,13 @@ EVENT_ROW = ("id", "title", "start_ms", "end_ms", "tier", "status", "environment
 
 @dataclass
 class EventRows:
-    """The changes of a range as the events endpoint sends them: plain tuples, and what they refer to."""
+    """The changes of a range as the events endpoint sends them: plain columns, and what they refer to."""
 
-    rows: list[tuple[Any, ...]]  # EVENT_ROW
+    @property
+    def ids(self) -> list[int]:
+        return self.columns[0]
+
+    columns: list[list[Any]]  # one list per field of EVENT_ROW, the i-th change at index i of each
     services: dict[int, list[int]]  # change id -> its service ids, by service name
     conflicts: frozenset[int]
     service_names: dict[int, str]
@@ -170,13 +179,15 @@ _SHARED: OrderedDict[tuple[Any, ...], tuple[dict[int, list[int]], frozenset[int]
 SHARED_KEPT = 8  # a busy month is about 1 MB of ids per entry
 
 
-def range_links(start: dt.datetime, end: dt.datetime) -> tuple[dict[int, list[int]], frozenset[int]]:
+def range_links(
+    start: dt.datetime, end: dt.datetime, stamp: stamps.CalendarStamp | None = None
+) -> tuple[dict[int, list[int]], frozenset[int]]:
     """The service ids of every change overlapping [start, end) (by service name) and those of them in conflict.
 
     The same for every viewer until a change or window is written, and the costly half of the events endpoint
     (every link of the range with its lane sweep): read once per stamp and range by each process, then kept.
-    Callers must not modify what they get."""
-    key = (start, end, *stamps.calendar_stamp(), stamps.mark())
+    Callers must not modify what they get. ``stamp``: the calendar's stamp, when the caller read it already."""
+    key = (start, end, *(stamp or stamps.calendar_stamp()), stamps.mark())
     found = _SHARED.get(key)
     if found is None:
         services: dict[int, list[int]] = {}
@@ -192,7 +203,48 @@ def range_links(start: dt.datetime, end: dt.datetime) -> tuple[dict[int, list[in
     return found
 
 
-def event_rows(queryset: QuerySet[Change], start: dt.datetime, end: dt.datetime) -> EventRows:
+def plain_rows(rows: QuerySet[Any], names: Sequence[str]) -> list[tuple[Any, ...]]:
+    """plain_columns as rows (tuples)."""
+    return list(zip(*plain_columns(rows, names), strict=True))
+
+
+def plain_columns(rows: QuerySet[Any], names: Sequence[str]) -> list[list[Any]]:
+    """A ``values_list(*names)`` queryset's columns: one list per name, the i-th row's values at index i of each,
+    without the ORM's row iterator.
+
+    On PostgreSQL, the database aggregates each column into an array (ARRAY_AGG over the query: one row) sent in
+    binary: the driver reads nine arrays instead of ten thousand rows of nine texts. Measured on a month of 10,000
+    changes, that halves the Python time (and its garbage collections) for a third more database time: a quarter
+    less CPU in all. Elsewhere, the driver's rows turned into columns. Only for columns that need no conversion
+    (integers, texts, EpochMs): anything else goes through the ORM as usual."""
+    empty: list[list[Any]] = [[] for _ in names]
+    compiler = rows.query.get_compiler(using=rows.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # e.g. no changes visible at all (Change.objects.none())
+        return empty
+    columns = [alias for _, _, alias in compiler.select]
+    if columns != list(names) or compiler.get_converters([col for col, _, _ in compiler.select]):
+        # columns in another order than asked, or some to convert: the ORM's rows
+        return [list(column) for column in zip(*rows, strict=True)] or empty
+    connection = connections[rows.db]
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(sql, params)
+            return [list(column) for column in zip(*cursor.fetchall(), strict=True)] or empty
+        from psycopg.pq import Format  # the PostgreSQL backend's driver
+
+        qn = connection.ops.quote_name
+        aggregated = ", ".join(f"ARRAY_AGG({qn(name)})" for name in names)  # one input row at a time: aligned
+        cursor.cursor.format = Format.BINARY  # psycopg's documented per-cursor switch: this cursor only
+        cursor.execute(f"SELECT {aggregated} FROM ({sql}) AS {qn('plain')}", params)  # noqa: S608 - compiled SQL
+        found = cursor.fetchone()
+    return [list(column) if column is not None else [] for column in found]  # NULL: no rows at all
+
+
+def event_rows(
+    queryset: QuerySet[Change], start: dt.datetime, end: dt.datetime, *, stamp: stamps.CalendarStamp | None = None
+) -> EventRows:
     """The changes of ``queryset`` (already scoped and filtered) overlapping [start, end), in a fixed number of
     queries whatever their number: the rows, the range's links and conflicts (range_links), the services and
     environments they name."""
@@ -202,19 +254,19 @@ def event_rows(queryset: QuerySet[Change], start: dt.datetime, end: dt.datetime)
         .annotate(start_ms=EpochMs("planned_start"), end_ms=EpochMs("planned_end"))
         .values_list(*EVENT_ROW)
     )
-    rows = list(changes)
+    columns = plain_columns(changes, EVENT_ROW)
+    ids = columns[0]
     services: dict[int, list[int]] = {}
     names: dict[int, str] = {}
     teams: dict[int, int | None] = {}
     conflicts: frozenset[int] = frozenset()
-    if rows:
-        services, conflicts = range_links(start, end)
-        none: list[int] = []
-        used = {service_id for row in rows for service_id in services.get(row[0], none)}
+    if ids:
+        services, conflicts = range_links(start, end, stamp)
+        used = set(chain.from_iterable(map(services.get, ids, repeat(()))))
         for pk, name, team in Service.objects.filter(pk__in=used).values_list("pk", "name", "owner_team_id"):
             names[pk], teams[pk] = name, team
     environments = dict(Environment.objects.values_list("pk", "name"))
-    return EventRows(rows, services, conflicts, names, teams, environments)
+    return EventRows(columns, services, conflicts, names, teams, environments)
 
 
 @dataclass(frozen=True)
@@ -239,15 +291,6 @@ class Editor:
         if status not in EDITABLE_STATUSES:
             return False
         return (requester_id == self.pk and self.person) or self.manager or team_owned
-
-    def row_test(self, team_services: set[int]) -> Callable[[str, int, list[int]], bool]:
-        """may_edit_row as one cheap call per row of (status, requester id, service ids), given the services owned
-        by the viewer's teams: a manager's answer reads only the status."""
-        if self.manager:
-            return lambda status, requester_id, services: status in EDITABLE_STATUSES
-        return lambda status, requester_id, services: self.may_edit_row(
-            status, requester_id, not team_services.isdisjoint(services)
-        )
 
 
 @dataclass(frozen=True)
@@ -284,6 +327,35 @@ def window_occurrences(
             continue
         found += [WindowOccurrence(spec, s, e) for s, e in spec.occurrences(start, end)]
     return sorted(found, key=lambda o: (o.start, o.spec.id))
+
+
+# The window bands of the last few ranges, per process: (start, end, windows' stamp, scope) -> occurrences.
+_BANDS: OrderedDict[tuple[Any, ...], list[WindowOccurrence]] = OrderedDict()
+BANDS_KEPT = 32
+
+
+def range_windows(
+    start: dt.datetime,
+    end: dt.datetime,
+    stamp: stamps.CalendarStamp,
+    *,
+    service_ids: Iterable[int] | None = None,
+    environment_id: int | None = None,
+) -> list[WindowOccurrence]:
+    """window_occurrences of the freezes and maintenance windows as the calendar's ``stamp`` finds them (its windows'
+    count and last edit, as window_specs keys them), expanded once per process and range. Callers must not modify
+    what they get."""
+    wanted = None if service_ids is None else tuple(sorted(set(service_ids)))
+    key = (start, end, stamp.windows_n, stamp.windows_last, wanted, environment_id)
+    found = _BANDS.get(key)
+    if found is None:
+        specs = window_specs((stamp.windows_n, stamp.windows_last))
+        found = _BANDS[key] = window_occurrences(
+            start, end, service_ids=wanted, environment_id=environment_id, specs=specs
+        )
+        while len(_BANDS) > BANDS_KEPT:
+            _BANDS.popitem(last=False)
+    return found
 
 
 def forward_schedule(queryset: QuerySet[Change], *, days: int, now: dt.datetime | None = None) -> list[CalendarChange]:

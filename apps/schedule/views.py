@@ -33,7 +33,7 @@ from apps.changes.models import Change, Window
 from apps.changes.permissions import can_edit_change, get_change_for_user, is_change_manager, team_ids
 from apps.core.http import is_fragment
 from apps.core.links import site_url
-from apps.schedule import feeds, presenters, selectors, services
+from apps.schedule import feeds, presenters, selectors, services, stamps
 from apps.schedule.forms import ForwardForm, MoveForm, RangeForm, RescheduleForm, WindowBuilderForm
 from apps.schedule.models import FeedToken
 from apps.schedule.permissions import check_window_manager, get_feed_token
@@ -77,20 +77,22 @@ def calendar(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def events(request: AuthedRequest) -> HttpResponse:
     """FullCalendar's event source: the changes of the range that the FilterSet keeps, and the windows drawn
-    (compact rows: presenters.events_json; static/schedule/calendar.js makes them events)."""
+    (compact columns: presenters.events_json; static/schedule/calendar.js makes them events)."""
     bounds = RangeForm(request.GET)
     filterset = _filterset(request)
     if not bounds.is_valid() or not filterset.is_valid():
         return JsonResponse({"errors": {**_errors(bounds), **_errors(filterset.form)}}, status=400)
     start, end = bounds.cleaned_data["start"], bounds.cleaned_data["end"]
-    found = selectors.event_rows(filterset.qs, start, end)
+    stamp = stamps.calendar_stamp()  # keys what every viewer shares: the range's links, conflicts and windows
+    found = selectors.event_rows(filterset.qs, start, end, stamp=stamp)
     chosen = filterset.form.cleaned_data
     service = chosen.get("service")
     service_id = service.pk if service is not None else chosen.get("service_id")
     environment = chosen.get("environment")
-    windows = selectors.window_occurrences(
+    windows = selectors.range_windows(
         start,
         end,
+        stamp,
         service_ids=[int(service_id)] if service_id else None,
         environment_id=environment.pk if environment is not None else chosen.get("environment_id"),
     )

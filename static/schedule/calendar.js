@@ -20,34 +20,35 @@
     return params;
   }
 
-  // The events endpoint sends each change as one array (its "fields" name the columns) and what changes share
-  // once (names of environments and services, status labels, tier colours, URLs): a month may hold ten thousand.
+  // The events endpoint sends the changes as one array per field (the i-th change is the i-th item of each) and
+  // what changes share once (names of environments and services, status labels, tier colours, URLs, how a number
+  // is written): a month may hold ten thousand.
   function toEvents(data) {
-    var at = {};
-    data.fields.forEach(function (name, i) { at[name] = i; });
-    var urls = data.urls;
+    var col = data.changes, urls = data.urls;
+    var prefix = data.number.prefix, digits = data.number.digits;
     function url(template, number) { return template.replace(urls.placeholder, number); }
-    var changes = data.changes.map(function (row) {
-      var number = row[at.id], tier = row[at.tier], status = row[at.status], conflict = row[at.conflict];
+    var changes = col.id.map(function (pk, i) {
+      var number = prefix + String(pk).padStart(digits, "0");  // as apps.core.numbers.format_number writes it
+      var tier = col.tier[i], status = col.status[i], conflict = col.conflict[i];
       var classes = ["chg-tier-" + (tier || "none"), "chg-status-" + status];
       if (conflict) { classes.push("chg-conflict"); }
       return {
         id: number,
-        title: (conflict ? "\u26a0 " : "") + number + " " + row[at.title],
-        start: row[at.start],
-        end: row[at.end],
+        title: (conflict ? "\u26a0 " : "") + number + " " + col.title[i],
+        start: col.start[i],
+        end: col.end[i],
         classNames: classes,
         color: data.colours[tier] || "#6c757d",
-        editable: row[at.editable],
+        editable: col.editable[i],
         extendedProps: {
           number: number,
           tier: tier,
           status: status,
           statusLabel: data.statuses[status] || status,
           conflict: conflict,
-          version: row[at.version],
-          services: row[at.services].map(function (pk) { return data.services[pk]; }).join(", "),
-          environment: data.environments[row[at.environment]] || "",
+          version: col.version[i],
+          services: col.services[i].map(function (id) { return data.services[id]; }).join(", "),
+          environment: data.environments[col.environment[i]] || "",
           panel: url(urls.panel, number),
           move: url(urls.move, number),
           page: url(urls.page, number),

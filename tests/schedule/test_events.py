@@ -20,10 +20,20 @@ def payload(client, start, end, **filters):
     return answer.json()
 
 
+def rows(data):
+    """The changes as dicts, one per change, as calendar.js reads the columns: the id written as the change's number
+    with the answer's prefix and digits."""
+    columns, number = data["changes"], data["number"]
+    found = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    for row in found:
+        row["id"] = number["prefix"] + str(row["id"]).zfill(number["digits"])
+    return found
+
+
 def events(client, start, end, **filters):
-    """The changes as dicts keyed by the answer's ``fields`` (as calendar.js reads the rows), then the windows."""
+    """The changes as dicts (rows), then the windows."""
     data = payload(client, start, end, **filters)
-    return [dict(zip(data["fields"], row, strict=True)) for row in data["changes"]] + data["windows"]
+    return rows(data) + data["windows"]
 
 
 def ms(moment):
@@ -58,7 +68,7 @@ def test_rows_name_their_services_environment_and_status(client_for, owner, serv
     change = ChangeFactory(planned_start=future, planned_end=future + hour, services=[service, other_service],
                            environment=staging, status="awaiting_approval")  # fmt: skip
     data = payload(client_for(owner), future, future + 24 * hour)
-    row = dict(zip(data["fields"], data["changes"][0], strict=True))
+    [row] = rows(data)
     names = [data["services"][str(pk)] for pk in row["services"]]
     assert names == sorted([service.name, other_service.name])
     assert data["environments"][str(row["environment"])] == staging.name
