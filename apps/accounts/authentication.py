@@ -2,9 +2,9 @@
 
 import threading
 import time
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from django.db.models import Exists, Q
+from django.db.models import Exists, Model, Q
 from django.db.models.functions import Now
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,6 +16,7 @@ from apps.accounts.models import ApiToken, User
 from apps.accounts.tokens import digest_key
 from apps.core.precompiled import Precompiled
 
+T = TypeVar("T", bound=Model)
 KEYWORDS = {"token", "bearer"}
 
 
@@ -71,34 +72,37 @@ def token_is_valid(token_id: int) -> Exists:
     return Exists(ApiToken.objects.filter(alive, pk=token_id))
 
 
-class RememberedTokens:
-    """Tokens this process authenticated in the last ``seconds``, by digest, for an endpoint polled so often that
-    the token's own query is a large part of each call (the deployment gate).
+class RememberedTokens(Generic[T]):
+    """Tokens (of ``model``: an API or a feed token, with a ``user``) this process authenticated in the last
+    ``seconds``, by digest, for an endpoint polled so often that the token's own query is a large part of each call
+    (the deployment gate, calendar feeds' 304).
 
-    Only for a caller that then checks the token in its own query (token_is_valid), so that revoking, expiry and
-    deactivating the user still take effect on the next call. Each use gets fresh instances (a user object lives
-    for one request: team memberships are read again), and last use is still written, when the token is
-    authenticated again after ``seconds``.
+    Only for a caller that then checks the token in its own query (token_is_valid, or its own equivalent), so that
+    revoking, expiry and deactivating the user still take effect on the next call. Each use gets fresh instances (a
+    user object lives for one request: team memberships are read again), and last use is still written, when the
+    token is authenticated again after ``seconds``.
     """
 
-    def __init__(self, *, seconds: float = 60, size: int = 1024) -> None:
-        self.seconds, self.size = seconds, size
+    def __init__(self, model: type[T], *, seconds: float = 60, size: int = 1024) -> None:
+        self.model, self.seconds, self.size = model, seconds, size
+        self._fields = [field.attname for field in model._meta.concrete_fields]
         self._lock = threading.Lock()
         self._kept: dict[str, tuple[float, tuple[Any, ...], tuple[Any, ...]]] = {}
 
-    def get(self, key: str) -> tuple[User, ApiToken] | None:
+    def get(self, key: str) -> T | None:
+        """The token behind ``key`` with its ``user``, remembered less than ``seconds`` ago; else None."""
         kept = self._kept.get(digest_key(key))
         if kept is None or time.monotonic() - kept[0] > self.seconds:
             return None
-        user = User.from_db("default", _USER_FIELDS, kept[1])
-        token = ApiToken.from_db("default", _TOKEN_FIELDS, kept[2])
-        token.user = user
-        return user, token
+        token = self.model.from_db("default", self._fields, kept[2])
+        token.user = User.from_db("default", _USER_FIELDS, kept[1])  # type: ignore[attr-defined]
+        return token
 
-    def remember(self, key: str, user: User, token: ApiToken) -> None:
+    def remember(self, key: str, token: T) -> None:
+        user = token.user  # type: ignore[attr-defined]
         values = (
             tuple(getattr(user, name) for name in _USER_FIELDS),
-            tuple(getattr(token, name) for name in _TOKEN_FIELDS),
+            tuple(getattr(token, name) for name in self._fields),
         )
         with self._lock:
             if len(self._kept) >= self.size:
@@ -111,4 +115,3 @@ class RememberedTokens:
 
 
 _USER_FIELDS = [field.attname for field in User._meta.concrete_fields]
-_TOKEN_FIELDS = [field.attname for field in ApiToken._meta.concrete_fields]

@@ -128,7 +128,18 @@ def remembered_tag(token_id: int, feed: str) -> str | None:
 def feed_stamp(tag: str, *, now: dt.datetime | None = None) -> Stamp:
     """The ETag and Last-Modified of the feed of scope ``tag`` as it would render now, without reading its changes."""
     now = now or timezone.now()
-    stamp = stamps.calendar_stamp(now=now)
+    return _feed_stamp(tag, stamps.calendar_stamp(now=now), now)
+
+
+def feed_stamp_checking(tag: str, token_id: int, *, now: dt.datetime | None = None) -> Stamp | None:
+    """feed_stamp, in the same query as the check that feed token ``token_id`` is still live (its user active);
+    None when it is not."""
+    now = now or timezone.now()
+    stamp, live = stamps.calendar_stamp_checking(token_id, now=now)
+    return _feed_stamp(tag, stamp, now) if live else None
+
+
+def _feed_stamp(tag: str, stamp: stamps.CalendarStamp, now: dt.datetime) -> Stamp:
     raw = "|".join(str(part) for part in (tag, *stamp, stamps.mark(), now.date()))
     changes_last, windows_last = stamp[0], stamp[-1]
     last = max((t for t in (changes_last, windows_last) if t is not None), default=None)

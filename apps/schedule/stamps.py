@@ -18,7 +18,9 @@ from django.db.models import Model
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from apps.accounts.models import User
 from apps.changes.models import Change, Window
+from apps.schedule.models import FeedToken
 
 MARK_KEY = "schedule:mark"
 
@@ -50,16 +52,27 @@ def _column(model: type[Model], name: str) -> str:
 
 
 @functools.cache
-def _stamp_sql(vendor: str) -> str:
+def _stamp_sql(vendor: str, with_token: bool = False) -> str:
     """The stamp's one statement, written once: building and compiling it as a queryset cost more than running it.
-    Names come from the models; the same SQL serves PostgreSQL and SQLite."""
+    Names come from the models; the same SQL serves PostgreSQL and SQLite. ``with_token``: one more column, 1 while
+    the feed token of the last parameter is live and its user active (a remembered token's check, see views)."""
     qn = connections[router.db_for_read(Change)].ops.quote_name
     changes, windows = qn(Change._meta.db_table), qn(Window._meta.db_table)
     updated, version = qn(_column(Change, "updated_at")), qn(_column(Change, "version"))
     window_updated = qn(_column(Window, "updated_at"))
+    token = ""
+    if with_token:
+        tokens, users = qn(FeedToken._meta.db_table), qn(User._meta.db_table)
+        owner, revoked = qn(_column(FeedToken, "user")), qn(_column(FeedToken, "revoked_at"))
+        token_pk, user_pk = qn(_column(FeedToken, "id")), qn(_column(User, "id"))
+        active = qn(_column(User, "is_active"))
+        token = (  # names from the models and a %s mark only, no input
+            f", (SELECT COUNT(*) FROM {tokens} JOIN {users} ON {users}.{user_pk} = {tokens}.{owner}"  # noqa: S608
+            f" WHERE {tokens}.{token_pk} = %s AND {tokens}.{revoked} IS NULL AND {users}.{active})"
+        )
     # The models' quoted table and column names and %s marks only, no input.
     return (
-        f"SELECT (SELECT MAX({updated}) FROM {changes}), recent.n, recent.v, shown.n, shown.last"  # noqa: S608
+        f"SELECT (SELECT MAX({updated}) FROM {changes}), recent.n, recent.v, shown.n, shown.last{token}"  # noqa: S608
         f" FROM (SELECT COUNT(*) AS n, SUM({version}) AS v FROM {changes}"
         f" WHERE {updated} >= %s AND {updated} <= %s) AS recent,"
         f" (SELECT COUNT(*) AS n, MAX({window_updated}) AS last FROM {windows}) AS shown"
@@ -89,10 +102,24 @@ def calendar_stamp(*, now: dt.datetime | None = None) -> CalendarStamp:
     changes: the latest ``updated_at`` of changes, the count and sum of versions of the changes written in the last
     RECENT, the windows' count and latest ``updated_at``. The recent ones catch a write that commits after a later
     one (its ``updated_at`` is then below the maximum already seen): every write of a change bumps its version."""
+    return _read_stamp(now, None)[0]
+
+
+def calendar_stamp_checking(token_id: int, *, now: dt.datetime | None = None) -> tuple[CalendarStamp, bool]:
+    """calendar_stamp, and whether feed token ``token_id`` is live with an active user, in the same query."""
+    stamp, live = _read_stamp(now, token_id)
+    return stamp, bool(live)
+
+
+def _read_stamp(now: dt.datetime | None, token_id: int | None) -> tuple[CalendarStamp, Any]:
     since = (now or timezone.now()) - RECENT
     connection = connections[router.db_for_read(Change)]
     adapt = connection.ops.adapt_datetimefield_value
+    params: list[Any] = [adapt(since), adapt(_NO_LATER)]
+    if token_id is not None:
+        params.insert(0, token_id)  # the token's subquery comes first in the SELECT list
     with connection.cursor() as cursor:
-        cursor.execute(_stamp_sql(connection.vendor), [adapt(since), adapt(_NO_LATER)])
-        changes_last, recent_n, recent_v, windows_n, windows_last = cursor.fetchone()
-    return CalendarStamp(_moment(changes_last), recent_n, recent_v, windows_n, _moment(windows_last))
+        cursor.execute(_stamp_sql(connection.vendor, token_id is not None), params)
+        changes_last, recent_n, recent_v, windows_n, windows_last, *live = cursor.fetchone()
+    stamp = CalendarStamp(_moment(changes_last), recent_n, recent_v, windows_n, _moment(windows_last))
+    return stamp, live[0] if live else None

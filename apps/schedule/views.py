@@ -22,6 +22,7 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from apps.accounts.authentication import RememberedTokens
 from apps.accounts.http import AuthedRequest
 from apps.catalog.models import Service
 from apps.changes import gate
@@ -36,11 +37,14 @@ from apps.core.links import site_url
 from apps.schedule import feeds, presenters, selectors, services, stamps
 from apps.schedule.forms import ForwardForm, MoveForm, RangeForm, RescheduleForm, WindowBuilderForm
 from apps.schedule.models import FeedToken
-from apps.schedule.permissions import check_window_manager, get_feed_token
+from apps.schedule.permissions import MAX_KEY_LENGTH, check_window_manager, get_feed_token
 from apps.schedule.rrules import check_recurrence, occurrences
 
 PANEL = "schedule/change_panel.html"
 MAINTENANCE_DAYS = 60
+
+# Calendar clients poll every few minutes with the same token: its query is skipped for a minute, its state checked.
+REMEMBERED = RememberedTokens(FeedToken, seconds=60)
 
 
 def _errors(form: BaseForm) -> dict[str, list[str]]:
@@ -313,10 +317,15 @@ def _conditional(request: HttpRequest, stamp: feeds.Stamp) -> tuple[HttpResponse
 
 def _feed(request: HttpRequest, key: str, feed: str, scope_of: Any) -> HttpResponse:
     """A feed, or 304 when the client's copy is current. A poll (If-None-Match) is checked first against the scope
-    the token's last answer built (feeds.remembered_tag): two queries, the token and the calendar's stamp."""
+    the token's last answer built (feeds.remembered_tag): with a token this process saw in the last minute, in one
+    query (the calendar's stamp, checking the token too); else two (the token, then the stamp)."""
+    polled = "If-None-Match" in request.headers
+    if polled and (answered := _remembered_poll(request, key, feed)) is not None:
+        return answered
     token = get_feed_token(key)
+    REMEMBERED.remember(key, token)
     response: HttpResponse | None = None
-    tag = feeds.remembered_tag(token.pk, feed) if "If-None-Match" in request.headers else None
+    tag = feeds.remembered_tag(token.pk, feed) if polled else None
     if tag is not None:
         stamp = feeds.feed_stamp(tag)
         response, etag, modified = _conditional(request, stamp)
@@ -328,6 +337,25 @@ def _feed(request: HttpRequest, key: str, feed: str, scope_of: Any) -> HttpRespo
             body = feeds.feed_body(scope, stamp, base_url=site_url("/").rstrip("/"))
             response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
             response["Content-Disposition"] = 'inline; filename="steward.ics"'
+    return _finished(response, token, etag, modified)
+
+
+def _remembered_poll(request: HttpRequest, key: str, feed: str) -> HttpResponse | None:
+    """The 304 for a token remembered by this process, checked live in the stamp's own query; None otherwise
+    (unknown or lapsed token, no remembered scope, or the feed changed): the full path answers."""
+    token = REMEMBERED.get(key) if 0 < len(key) <= MAX_KEY_LENGTH else None
+    tag = feeds.remembered_tag(token.pk, feed) if token is not None else None
+    if token is None or tag is None:
+        return None
+    stamp = feeds.feed_stamp_checking(tag, token.pk)
+    if stamp is None:
+        REMEMBERED.forget(key)  # revoked, or its user deactivated: the full path answers 404
+        return None
+    response, etag, modified = _conditional(request, stamp)
+    return None if response is None else _finished(response, token, etag, modified)
+
+
+def _finished(response: HttpResponse, token: FeedToken, etag: str, modified: int | None) -> HttpResponse:
     response["ETag"] = etag
     if modified is not None:
         response["Last-Modified"] = http_date(modified)

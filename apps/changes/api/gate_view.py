@@ -43,7 +43,7 @@ from apps.core.api.throttling import UserRateThrottle
 logger = logging.getLogger(__name__)
 SCOPE = "changes"
 # Pipelines poll with the same token for minutes: its query is skipped for a minute, its validity still checked.
-REMEMBERED = RememberedTokens(seconds=60)
+REMEMBERED = RememberedTokens(ApiToken, seconds=60)
 
 
 def gate_answer(change: Change) -> tuple[dict[str, Any], int | None]:
@@ -138,9 +138,9 @@ class GateView(APIView):
             remembered = REMEMBERED.get(key)
             if remembered is None:
                 user, token = ApiTokenAuthentication().authenticate_key(key)
-                REMEMBERED.remember(key, user, token)
+                REMEMBERED.remember(key, token)
             else:
-                user, token = remembered
+                user, token = remembered.user, remembered
             if SCOPE not in (token.scopes or []):
                 return None
             return _Caller(request, user, token, key=key, unchecked=remembered is not None)
