@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -107,7 +108,11 @@ def feed_token_revoke(*, user: User) -> int:
 
 
 def feed_token_used(token: FeedToken, *, now: dt.datetime | None = None) -> None:
-    """Note that the token was used, at most once an hour (a conditional UPDATE, no read)."""
+    """Note that the token was used, at most once an hour (a conditional UPDATE, no read). ``token`` keeps the time
+    it wrote, so that a copy remembered after this call (views.REMEMBERED) does not write again on every poll; the
+    condition in the UPDATE keeps other processes, whose copies are older, from writing again within the hour."""
     now = now or timezone.now()
     if token.last_used_at is None or now - token.last_used_at > USED_EVERY:
-        FeedToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        stale = Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - USED_EVERY)
+        FeedToken.objects.filter(stale, pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now

@@ -323,7 +323,6 @@ def _feed(request: HttpRequest, key: str, feed: str, scope_of: Any) -> HttpRespo
     if polled and (answered := _remembered_poll(request, key, feed)) is not None:
         return answered
     token = get_feed_token(key)
-    REMEMBERED.remember(key, token)
     response: HttpResponse | None = None
     tag = feeds.remembered_tag(token.pk, feed) if polled else None
     if tag is not None:
@@ -337,7 +336,9 @@ def _feed(request: HttpRequest, key: str, feed: str, scope_of: Any) -> HttpRespo
             body = feeds.feed_body(scope, stamp, base_url=site_url("/").rstrip("/"))
             response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
             response["Content-Disposition"] = 'inline; filename="steward.ics"'
-    return _finished(response, token, etag, modified)
+    answered = _finished(response, token, etag, modified)
+    REMEMBERED.remember(key, token)  # after _finished, with the last use it wrote: polls then write nothing
+    return answered
 
 
 def _remembered_poll(request: HttpRequest, key: str, feed: str) -> HttpResponse | None:

@@ -115,13 +115,28 @@ def test_a_304_reads_the_same_few_queries_whatever_the_feed_holds(client, owner,
         return len(queries)
 
     make_change(planned_start=future, planned_end=future + dt.timedelta(hours=1))
-    revalidate()  # the token's first use is written once
-    few = revalidate()
+    few = revalidate()  # a fresh token: its first use is written by the full answer, not by every poll after it
     for hours in range(2, 12):
         begins = future + dt.timedelta(hours=hours)
         make_change(planned_start=begins, planned_end=begins + dt.timedelta(hours=1))
     # One: the calendar's stamp, which also checks the token this process remembers; whatever the feed holds.
     assert revalidate() == few == 1
+
+
+def test_polls_write_the_tokens_last_use_once_an_hour(client, owner, make_change, future, key):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = f"/feeds/{key}/services/payments.ics"
+    make_change(planned_start=future, planned_end=future + dt.timedelta(hours=1))
+    etag = client.get(url)["ETag"]
+    first_use = FeedToken.objects.get(user=owner, revoked_at__isnull=True).last_used_at
+    assert first_use is not None
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert not [query for query in queries if query["sql"].lstrip().upper().startswith("UPDATE")]
+    assert FeedToken.objects.get(user=owner, revoked_at__isnull=True).last_used_at == first_use
 
 
 def test_a_remembered_token_whose_user_left_gets_no_304(client, owner, make_change, future, key):
