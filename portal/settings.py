@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "apps.core.middleware.SecurityHeadersMiddleware",
     # Before anything reads the body (CSRF reads POST): an oversized body answers 413 unread.
     "apps.core.middleware.BodyLimitMiddleware",
+    # Calendar clients' polls whose copy is current answer 304 here, ahead of sessions and sign-in (feeds use neither).
+    "apps.schedule.middleware.FeedPollMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before any view or filter reads request.GET: a lone surrogate there answers 400 (apps.core.surrogates).

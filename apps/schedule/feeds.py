@@ -140,9 +140,8 @@ def feed_stamp_checking(tag: str, token_id: int, *, now: dt.datetime | None = No
 
 
 def _feed_stamp(tag: str, stamp: stamps.CalendarStamp, now: dt.datetime) -> Stamp:
-    raw = "|".join(str(part) for part in (tag, *stamp, stamps.mark(), now.date()))
-    changes_last, windows_last = stamp[0], stamp[-1]
-    last = max((t for t in (changes_last, windows_last) if t is not None), default=None)
+    raw = "|".join(str(part) for part in (tag, *stamp, now.date()))
+    last = max((t for t in (stamp.changes_last, stamp.windows_last) if t is not None), default=None)
     return Stamp(hashlib.sha256(raw.encode()).hexdigest()[:32], last)
 
 

@@ -1,4 +1,4 @@
-"""The change calendar's own records: the secret that opens a person's iCalendar feeds."""
+"""The change calendar's own records: the secret that opens a person's iCalendar feeds, and the calendar's mark."""
 
 from __future__ import annotations
 
@@ -34,3 +34,15 @@ class FeedToken(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None
+
+
+class CalendarMark(models.Model):
+    """One row (stamps.MARK_ID) whose counter moves whenever something no ``updated_at`` shows happens to changes:
+    a change deleted, a change's services edited directly (signals). The calendar's stamp reads it in its own
+    query, so that every process (each web worker, the Celery workers) sees the same mark, in the same
+    transaction as the write; a mark kept in a per-process cache gave each web worker its own feeds' ETags."""
+
+    moves = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Calendar mark {self.moves}"

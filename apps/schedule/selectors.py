@@ -187,7 +187,7 @@ def range_links(
     The same for every viewer until a change or window is written, and the costly half of the events endpoint
     (every link of the range with its lane sweep): read once per stamp and range by each process, then kept.
     Callers must not modify what they get. ``stamp``: the calendar's stamp, when the caller read it already."""
-    key = (start, end, *(stamp or stamps.calendar_stamp()), stamps.mark())
+    key = (start, end, *(stamp or stamps.calendar_stamp()))
     found = _SHARED.get(key)
     if found is None:
         services: dict[int, list[int]] = {}

@@ -1,43 +1,32 @@
 """The calendar's stamp: what moves whenever a change or a window is written, read in one query of index lookups.
 
 Feeds hash it into their ETag; the events endpoint keys what every viewer of a range shares (service links and
-conflicts) on it. A mark kept in the cache covers what no ``updated_at`` shows: signals renew it when a change is
-deleted or its services are edited directly.
+conflicts) on it. A mark kept in the database (models.CalendarMark) covers what no ``updated_at`` shows: signals
+move it when a change is deleted or its services are edited directly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import secrets
 from typing import Any, NamedTuple
 
-from django.core.cache import cache
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from apps.accounts.models import User
 from apps.changes.models import Change, Window
-from apps.schedule.models import FeedToken
+from apps.schedule.models import CalendarMark, FeedToken
 
-MARK_KEY = "schedule:mark"
+MARK_ID = 1  # the one CalendarMark row; created by the first move (the stamp reads a missing row as 0)
 
 
 def renew_mark() -> None:
     """Something no ``updated_at`` shows happened (a change deleted, a change's services edited directly)."""
-    cache.set(MARK_KEY, secrets.token_hex(8), None)
-
-
-def mark() -> str:
-    """The current mark; a fresh random one when the cache lost it, so that no earlier ETag can come back."""
-    current: str | None = cache.get(MARK_KEY)
-    if current is None:
-        current = secrets.token_hex(8)
-        if not cache.add(MARK_KEY, current, None):
-            current = cache.get(MARK_KEY) or current
-    return current
+    if not CalendarMark.objects.filter(pk=MARK_ID).update(moves=F("moves") + 1):
+        CalendarMark.objects.get_or_create(pk=MARK_ID, defaults={"moves": 1})  # the first move: no row to lose
 
 
 RECENT = dt.timedelta(minutes=2)  # longer than any transaction that writes a change
@@ -60,6 +49,8 @@ def _stamp_sql(vendor: str, with_token: bool = False) -> str:
     changes, windows = qn(Change._meta.db_table), qn(Window._meta.db_table)
     updated, version = qn(_column(Change, "updated_at")), qn(_column(Change, "version"))
     window_updated = qn(_column(Window, "updated_at"))
+    marks, moves = qn(CalendarMark._meta.db_table), qn(_column(CalendarMark, "moves"))
+    mark_pk = qn(_column(CalendarMark, "id"))
     token = ""
     if with_token:
         tokens, users = qn(FeedToken._meta.db_table), qn(User._meta.db_table)
@@ -72,7 +63,8 @@ def _stamp_sql(vendor: str, with_token: bool = False) -> str:
         )
     # The models' quoted table and column names and %s marks only, no input.
     return (
-        f"SELECT (SELECT MAX({updated}) FROM {changes}), recent.n, recent.v, shown.n, shown.last{token}"  # noqa: S608
+        f"SELECT (SELECT MAX({updated}) FROM {changes}), recent.n, recent.v, shown.n, shown.last,"  # noqa: S608
+        f" COALESCE((SELECT {moves} FROM {marks} WHERE {mark_pk} = {MARK_ID:d}), 0){token}"
         f" FROM (SELECT COUNT(*) AS n, SUM({version}) AS v FROM {changes}"
         f" WHERE {updated} >= %s AND {updated} <= %s) AS recent,"
         f" (SELECT COUNT(*) AS n, MAX({window_updated}) AS last FROM {windows}) AS shown"
@@ -95,6 +87,7 @@ class CalendarStamp(NamedTuple):
     recent_v: int | None
     windows_n: int
     windows_last: dt.datetime | None
+    mark: int
 
 
 def calendar_stamp(*, now: dt.datetime | None = None) -> CalendarStamp:
@@ -120,6 +113,6 @@ def _read_stamp(now: dt.datetime | None, token_id: int | None) -> tuple[Calendar
         params.insert(0, token_id)  # the token's subquery comes first in the SELECT list
     with connection.cursor() as cursor:
         cursor.execute(_stamp_sql(connection.vendor, token_id is not None), params)
-        changes_last, recent_n, recent_v, windows_n, windows_last, *live = cursor.fetchone()
-    stamp = CalendarStamp(_moment(changes_last), recent_n, recent_v, windows_n, _moment(windows_last))
+        changes_last, recent_n, recent_v, windows_n, windows_last, mark, *live = cursor.fetchone()
+    stamp = CalendarStamp(_moment(changes_last), recent_n, recent_v, windows_n, _moment(windows_last), mark)
     return stamp, live[0] if live else None

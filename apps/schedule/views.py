@@ -320,7 +320,7 @@ def _feed(request: HttpRequest, key: str, feed: str, scope_of: Any) -> HttpRespo
     the token's last answer built (feeds.remembered_tag): with a token this process saw in the last minute, in one
     query (the calendar's stamp, checking the token too); else two (the token, then the stamp)."""
     polled = "If-None-Match" in request.headers
-    if polled and (answered := _remembered_poll(request, key, feed)) is not None:
+    if polled and (answered := remembered_poll(request, key, feed)) is not None:
         return answered
     token = get_feed_token(key)
     response: HttpResponse | None = None
@@ -341,7 +341,7 @@ def _feed(request: HttpRequest, key: str, feed: str, scope_of: Any) -> HttpRespo
     return answered
 
 
-def _remembered_poll(request: HttpRequest, key: str, feed: str) -> HttpResponse | None:
+def remembered_poll(request: HttpRequest, key: str, feed: str) -> HttpResponse | None:
     """The 304 for a token remembered by this process, checked live in the stamp's own query; None otherwise
     (unknown or lapsed token, no remembered scope, or the feed changed): the full path answers."""
     token = REMEMBERED.get(key) if 0 < len(key) <= MAX_KEY_LENGTH else None
@@ -363,6 +363,12 @@ def _finished(response: HttpResponse, token: FeedToken, etag: str, modified: int
     response["Cache-Control"] = "private, no-cache"  # clients revalidate with If-None-Match: 304 costs little
     services.feed_token_used(token)
     return response
+
+
+def feed_name(url_name: str, slug: str = "") -> str | None:
+    """The feed a feed URL's name (and slug) stands for, as the views below name it; None for another URL."""
+    names = {"feed-mine": "mine", "feed-maintenance": "maintenance", "feed-service": f"service:{slug}"}
+    return names.get(url_name)
 
 
 @require_GET

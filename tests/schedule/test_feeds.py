@@ -139,6 +139,45 @@ def test_polls_write_the_tokens_last_use_once_an_hour(client, owner, make_change
     assert FeedToken.objects.get(user=owner, revoked_at__isnull=True).last_used_at == first_use
 
 
+@pytest.mark.parametrize("path", ["changes.ics", "services/payments.ics", "maintenance.ics"])
+def test_polls_of_every_feed_answer_304_ahead_of_sessions_and_sign_in(client, owner, make_change, future, key, path):
+    make_change(planned_start=future, planned_end=future + dt.timedelta(hours=1))
+    url = f"/feeds/{key}/{path}"
+    full = client.get(url)
+    polled = client.get(url, HTTP_IF_NONE_MATCH=full["ETag"])
+    assert polled.status_code == 304 and polled["ETag"] == full["ETag"]
+    assert polled["Cache-Control"] == full["Cache-Control"] == "private, no-cache"
+    assert polled["Last-Modified"] == full["Last-Modified"]
+    assert polled["Content-Security-Policy"] == full["Content-Security-Policy"]  # the outer middleware's headers
+    # apps.schedule.middleware answered: the sign-in middleware, further in, never saw the request.
+    assert not hasattr(polled.wsgi_request, "user")
+
+
+def test_a_poll_the_middleware_cannot_answer_goes_on_to_the_view(client, owner, make_change, future, key):
+    make_change(planned_start=future, planned_end=future + dt.timedelta(hours=1))
+    url = f"/feeds/{key}/changes.ics"
+    etag = client.get(url)["ETag"]
+    stale = client.get(url, HTTP_IF_NONE_MATCH='"not-the-current-one"')
+    assert stale.status_code == 200 and stale["ETag"] == etag and hasattr(stale.wsgi_request, "user")
+    unknown = client.get("/feeds/sf_not-a-key/changes.ics", HTTP_IF_NONE_MATCH=etag)
+    assert unknown.status_code == 404
+
+
+def test_every_process_gives_a_feed_the_same_etag(client, owner, make_change, future, key):
+    """The ETag owes nothing to a process's own memory: a worker that never saw the feed, or whose cache is empty
+    (each web worker's, with the default in-memory cache), answers the poll 304 too."""
+    from django.core.cache import cache
+
+    from apps.schedule.views import REMEMBERED
+
+    make_change(planned_start=future, planned_end=future + dt.timedelta(hours=1))
+    url = f"/feeds/{key}/changes.ics"
+    etag = client.get(url)["ETag"]
+    cache.clear()
+    REMEMBERED.forget(key)
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
 def test_a_remembered_token_whose_user_left_gets_no_304(client, owner, make_change, future, key):
     make_change(planned_start=future, planned_end=future + dt.timedelta(hours=1))
     url = f"/feeds/{key}/services/payments.ics"

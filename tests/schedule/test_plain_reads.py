@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.changes.models import Change, Window
 from apps.schedule import selectors, stamps
+from apps.schedule.models import CalendarMark
 from apps.schedule.selectors import EVENT_ROW, EpochMs, plain_columns, plain_rows
 from tests.changes.factories import ChangeFactory, WindowFactory
 from tests.schedule.conftest import iso
@@ -71,12 +72,13 @@ def orm_stamp(now):
     recent = Change.objects.filter(updated_at__gte=now - stamps.RECENT).aggregate(n=Count("pk"), v=Sum("version"))
     windows = Window.objects.aggregate(n=Count("pk"), last=Max("updated_at"))
     last = Change.objects.aggregate(last=Max("updated_at"))["last"]
-    return (last, recent["n"], recent["v"], windows["n"], windows["last"])
+    mark = CalendarMark.objects.filter(pk=stamps.MARK_ID).values_list("moves", flat=True).first() or 0
+    return (last, recent["n"], recent["v"], windows["n"], windows["last"], mark)
 
 
 def test_the_stamp_is_what_the_orm_counts(service, future):
     now = timezone.now()
-    assert tuple(stamps.calendar_stamp(now=now)) == orm_stamp(now) == (None, 0, None, 0, None)
+    assert tuple(stamps.calendar_stamp(now=now)) == orm_stamp(now) == (None, 0, None, 0, None, 0)
     change = ChangeFactory(services=[service], planned_start=future, planned_end=future + HOUR)
     WindowFactory(kind="freeze", starts_at=future, ends_at=future + HOUR)
     now = timezone.now()
@@ -85,6 +87,17 @@ def test_the_stamp_is_what_the_orm_counts(service, future):
     assert found.windows_n == 1 and found.windows_last.tzinfo is not None
     later = now + stamps.RECENT + HOUR  # the change has left the recent span: only the maximum still shows it
     assert tuple(stamps.calendar_stamp(now=later)) == orm_stamp(later) and stamps.calendar_stamp(now=later)[1] == 0
+
+
+def test_the_mark_moves_in_the_database_with_deletions_and_service_edits(service, other_service, future):
+    change = ChangeFactory(services=[service], planned_start=future, planned_end=future + HOUR)
+    before = stamps.calendar_stamp().mark
+    change.services.add(other_service)  # directly, as the admin or a shell would: no updated_at moves
+    after_edit = stamps.calendar_stamp()
+    change.delete()
+    after_delete = stamps.calendar_stamp()
+    assert before < after_edit.mark < after_delete.mark
+    assert tuple(after_delete) == orm_stamp(timezone.now())
 
 
 def test_the_stamp_is_one_query(service, future):
