@@ -26,6 +26,16 @@ USERNAME, PASSWORD = "agent001", "benchpass123"  # noqa: S105  # the ceiling's d
 PACKAGES = ["django>=5.2,<5.3", "gunicorn", "psycopg[binary]", "redis"]
 
 
+def vacuum_analyze(url: str) -> None:
+    """VACUUM ANALYZE a bench database: what autovacuum does on a production server (it may be off on a bench
+    machine). Without it, right after a bulk seed, the planner has no statistics and no visibility map, so
+    index-only scans read the table's pages instead, and a page's figures say more about the seed than the page."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
 class CeilingError(RuntimeError):
     """The ceiling could not be set up, started or logged into."""
 
@@ -66,6 +76,7 @@ class Ceiling:
         self._run(str(python), "manage.py", "migrate", "-v0")
         if not self._seeded(python):
             self._run(str(python), "gen_ceiling.py", DJANGO_SETTINGS_MODULE="ceil.settings")
+        self._vacuum()
 
     def _create_database(self) -> None:
         import psycopg  # the project's own driver: the bench runs in Steward's virtualenv
@@ -74,6 +85,10 @@ class Ceiling:
             name = self.env["CEILING_DB"]
             if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
                 conn.execute(f'CREATE DATABASE "{name}"')
+
+    def _vacuum(self) -> None:
+        """VACUUM ANALYZE, as Steward's bench databases get (see vacuum_analyze): the same care on both sides."""
+        vacuum_analyze(f"postgresql://postgres@127.0.0.1:5432/{self.env['CEILING_DB']}")
 
     def _seeded(self, python: Path) -> bool:
         check = "from django.contrib.auth.models import User; print(User.objects.filter(username='agent001').exists())"
