@@ -1,7 +1,6 @@
 """People, teams and the credentials scripts and pipelines use."""
 
 import datetime as dt
-import zoneinfo
 from typing import Any
 
 from django.conf import settings
@@ -12,10 +11,11 @@ from django.db.models import Q
 from django.utils import timezone as django_timezone
 
 from apps.accounts.choices import TokenAccess
+from apps.core.timetext import known_zones
 
 
 def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in known_zones():
         raise ValidationError(f"{value!r} is not a known time zone.")
 
 

@@ -9,10 +9,20 @@ queue's Jinja2 rows (apps.fulfillment.views.queue).
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import zoneinfo
 
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+
+
+@functools.cache
+def known_zones() -> frozenset[str]:
+    """The IANA zones this process knows: read once (``zoneinfo.available_timezones`` walks the tz database on
+    disk at every call, which cost the queue more than rendering its rows)."""
+    return frozenset(zoneinfo.available_timezones())
+
 
 # One format for every absolute time: day, month, year, 24-hour time and the zone's name.
 DATETIME_FORMAT = "j M Y, H:i T"

@@ -11,8 +11,6 @@ When the clock runs (decided here, used by services.sla and the queue):
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,7 +22,7 @@ from apps.accounts.models import TeamHoliday
 from apps.core.businesstime import BusinessCalendar
 from apps.core.models import AuditEvent
 from apps.core.selectors import audit_events_for
-from apps.core.timetext import duration_text
+from apps.core.timetext import duration_text, known_zones
 from apps.fulfillment.choices import RequestStatus
 from apps.fulfillment.models import ServiceRequest
 
@@ -48,13 +46,6 @@ def calendar_for_team(team: Any) -> BusinessCalendar:
     """
     holidays = TeamHoliday.objects.filter(team=team).values_list("date", flat=True)
     return calendar_from_values(team.timezone, team.workday_start, team.workday_end, team.working_days, holidays)
-
-
-@functools.cache
-def known_zones() -> frozenset[str]:
-    """The IANA zones this process knows: read once (``zoneinfo.available_timezones`` walks the tz database on
-    disk at every call, which cost the queue more than rendering its rows)."""
-    return frozenset(zoneinfo.available_timezones())
 
 
 def calendar_from_values(
